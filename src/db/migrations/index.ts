@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261124141408_initial } from './Migration20261124141408_initial';
+
+/** Applied in this order; `npm run migration:create` writes a new file, then list it here. */
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261124141408_initial', class: Migration20261124141408_initial },
+];

@@ -1,0 +1,116 @@
+import { GraphQLError } from 'graphql';
+
+/** The closed set of error codes a client can act on (`extensions.code`). */
+export const ErrorCode = {
+  /** An argument is missing or malformed; `extensions.field` names it. */
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  /** No live access token, or a refresh token that is unknown or expired. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** Authenticated, but the target belongs to someone else. */
+  FORBIDDEN: 'FORBIDDEN',
+  /** Registration for a verified address, only when REVEAL_EMAIL_TAKEN=true. */
+  EMAIL_TAKEN: 'EMAIL_TAKEN',
+  /** Wrong email or password; deliberately does not say which. */
+  INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
+  /** Right password, but the address has not been verified yet. */
+  EMAIL_NOT_VERIFIED: 'EMAIL_NOT_VERIFIED',
+  /** The code does not match, or there is no live code for that address. */
+  INVALID_CODE: 'INVALID_CODE',
+  /** The code was right but is past its lifetime; request a new one. */
+  CODE_EXPIRED: 'CODE_EXPIRED',
+  /** The code took too many wrong tries and is dead; request a new one. */
+  TOO_MANY_ATTEMPTS: 'TOO_MANY_ATTEMPTS',
+  /** Slow down; `extensions.retryAfter` says how many seconds to wait. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** A rotated refresh token came back after the grace window; its session is now revoked. */
+  TOKEN_REUSED: 'TOKEN_REUSED',
+  /** The session behind this token was logged out or revoked. */
+  SESSION_REVOKED: 'SESSION_REVOKED',
+  /** Anything unexpected; details are in the server log under the request id. */
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Base for every error a client is meant to see: the code is fixed in `extensions`. */
+export class ClientError extends GraphQLError {
+  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { ...extensions, code } });
+  }
+}
+
+export class BadUserInputError extends ClientError {
+  constructor(field: string, message: string, extra: Record<string, unknown> = {}) {
+    super(ErrorCode.BAD_USER_INPUT, message, { field, ...extra });
+  }
+}
+
+export class UnauthenticatedError extends ClientError {
+  constructor(message = 'Authentication required') {
+    super(ErrorCode.UNAUTHENTICATED, message);
+  }
+}
+
+export class ForbiddenError extends ClientError {
+  constructor(message = 'Not allowed') {
+    super(ErrorCode.FORBIDDEN, message);
+  }
+}
+
+export class EmailTakenError extends ClientError {
+  constructor() {
+    super(ErrorCode.EMAIL_TAKEN, 'An account with this email already exists');
+  }
+}
+
+export class InvalidCredentialsError extends ClientError {
+  constructor() {
+    super(ErrorCode.INVALID_CREDENTIALS, 'Email or password is incorrect');
+  }
+}
+
+export class EmailNotVerifiedError extends ClientError {
+  constructor() {
+    super(ErrorCode.EMAIL_NOT_VERIFIED, 'Verify your email address before logging in');
+  }
+}
+
+export class InvalidCodeError extends ClientError {
+  constructor(attemptsLeft?: number) {
+    super(ErrorCode.INVALID_CODE, 'The code is not valid', attemptsLeft === undefined ? {} : { attemptsLeft });
+  }
+}
+
+export class CodeExpiredError extends ClientError {
+  constructor() {
+    super(ErrorCode.CODE_EXPIRED, 'The code has expired; request a new one');
+  }
+}
+
+export class TooManyAttemptsError extends ClientError {
+  constructor() {
+    super(ErrorCode.TOO_MANY_ATTEMPTS, 'Too many wrong codes; request a new one');
+  }
+}
+
+export class RateLimitedError extends ClientError {
+  constructor(retryAfter: number) {
+    super(ErrorCode.RATE_LIMITED, `Too many requests; retry in ${retryAfter} s`, { retryAfter });
+  }
+}
+
+export class TokenReusedError extends ClientError {
+  constructor() {
+    super(ErrorCode.TOKEN_REUSED, 'This refresh token was already used; the session has been revoked');
+  }
+}
+
+export class SessionRevokedError extends ClientError {
+  constructor() {
+    super(ErrorCode.SESSION_REVOKED, 'This session has ended; log in again');
+  }
+}
+
+/** True when the error was raised on purpose for the client (its message is safe to show). */
+export function isClientError(error: unknown): error is ClientError {
+  return error instanceof ClientError;
+}
