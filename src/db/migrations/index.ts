@@ -1,7 +1,9 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261124141408_initial } from './Migration20261124141408_initial';
+import { Migration20261124141734_outbox } from './Migration20261124141734_outbox';
 
 /** Applied in this order; `npm run migration:create` writes a new file, then list it here. */
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261124141408_initial', class: Migration20261124141408_initial },
+  { name: 'Migration20261124141734_outbox', class: Migration20261124141734_outbox },
 ];
