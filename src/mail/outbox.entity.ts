@@ -38,8 +38,9 @@ export class MailOutbox {
   attempts: number = 0;
 
   /** When the row is next due; a claim pushes it out by the lease, so a dead worker's rows come back. */
+  // Left to the database clock, which every claim compares against.
   @Property({ type: 'datetime', defaultRaw: 'now()' })
-  nextAttemptAt: Date = new Date();
+  nextAttemptAt?: Date;
 
   @Property({ type: 'uuid', nullable: true })
   claimedBy?: string | null;
@@ -48,7 +49,7 @@ export class MailOutbox {
   lastError?: string | null;
 
   @Property({ type: 'datetime', defaultRaw: 'now()' })
-  createdAt: Date = new Date();
+  createdAt?: Date;
 
   @Property({ type: 'datetime', nullable: true })
   settledAt?: Date | null;

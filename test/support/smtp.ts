@@ -27,8 +27,11 @@ export interface SmtpCapture {
   close(): Promise<void>;
 }
 
-/** Starts a real SMTP server on a free loopback port that keeps what it receives. */
-export async function startSmtpCapture(): Promise<SmtpCapture> {
+/**
+ * Starts a real SMTP server on loopback that keeps what it receives; on a free port unless
+ * one is given (to bring a stopped server back where clients expect it).
+ */
+export async function startSmtpCapture(options: { port?: number } = {}): Promise<SmtpCapture> {
   const messages: CapturedMail[] = [];
   const waiters = new Set<(mail: CapturedMail) => void>();
   let refusing = false;
@@ -70,7 +73,7 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   // The server logs socket errors itself; without a listener they would crash the test run.
   server.on('error', () => undefined);

@@ -1,0 +1,93 @@
+import type { Locale } from '../config';
+import type { MailKind } from './mail.types';
+
+/**
+ * The words of each mail, per language. `{appName}` and `{minutes}` are filled in at send
+ * time. Plain text only: the renderer escapes every string before it goes into HTML.
+ */
+export interface MailCopy {
+  subject: string;
+  /** The line mail clients show beside the subject. */
+  preview: string;
+  heading: string;
+  intro: string;
+  /** Only for mails that carry a code. */
+  expiry?: string;
+  outro: string;
+}
+
+export interface LayoutCopy {
+  footer: string;
+}
+
+export const layoutCopy: Record<Locale, LayoutCopy> = {
+  en: { footer: 'This is an automatic message from {appName}. Please do not reply to it.' },
+  ko: { footer: '이 메일은 {appName}에서 자동으로 발송되었습니다. 회신하지 마세요.' },
+};
+
+export const mailCopy: Record<Locale, Record<MailKind, MailCopy>> = {
+  en: {
+    'verification-code': {
+      subject: 'Your {appName} verification code',
+      preview: 'Enter this code to verify your email address.',
+      heading: 'Verify your email address',
+      intro: 'Enter this code in {appName} to finish creating your account:',
+      expiry: 'The code expires in {minutes} minutes.',
+      outro: 'If you did not create an account, you can ignore this email.',
+    },
+    'password-reset-code': {
+      subject: 'Your {appName} password reset code',
+      preview: 'Enter this code to choose a new password.',
+      heading: 'Reset your password',
+      intro: 'Enter this code in {appName} to choose a new password:',
+      expiry: 'The code expires in {minutes} minutes.',
+      outro: 'If you did not ask to reset your password, ignore this email; your password stays as it is.',
+    },
+    'registration-attempt': {
+      subject: 'Someone tried to register with your {appName} address',
+      preview: 'Your account already exists; nothing has changed.',
+      heading: 'Your address is already registered',
+      intro: 'Someone just tried to create a new {appName} account with this email address. Your account already exists, so nothing was changed.',
+      outro: 'If this was you, log in instead, or reset your password if you have forgotten it. If it was not you, you can ignore this email.',
+    },
+    'password-changed': {
+      subject: 'Your {appName} password was changed',
+      preview: 'If you did not change it, reset it now.',
+      heading: 'Your password was changed',
+      intro: 'The password of your {appName} account was just changed, and your other sessions were signed out.',
+      outro: 'If you did not do this, reset your password right away.',
+    },
+  },
+  ko: {
+    'verification-code': {
+      subject: '{appName} 인증 코드',
+      preview: '이메일 주소를 인증하려면 이 코드를 입력하세요.',
+      heading: '이메일 주소 인증',
+      intro: '계정 만들기를 마치려면 {appName}에 이 코드를 입력하세요:',
+      expiry: '코드는 {minutes}분 후에 만료됩니다.',
+      outro: '계정을 만든 적이 없다면 이 메일을 무시하셔도 됩니다.',
+    },
+    'password-reset-code': {
+      subject: '{appName} 비밀번호 재설정 코드',
+      preview: '새 비밀번호를 설정하려면 이 코드를 입력하세요.',
+      heading: '비밀번호 재설정',
+      intro: '새 비밀번호를 설정하려면 {appName}에 이 코드를 입력하세요:',
+      expiry: '코드는 {minutes}분 후에 만료됩니다.',
+      outro: '비밀번호 재설정을 요청하지 않으셨다면 이 메일을 무시하세요. 비밀번호는 바뀌지 않습니다.',
+    },
+    'registration-attempt': {
+      subject: '누군가 회원님의 주소로 {appName} 가입을 시도했습니다',
+      preview: '계정은 이미 있으며 아무것도 바뀌지 않았습니다.',
+      heading: '이미 가입된 주소입니다',
+      intro: '방금 누군가 이 이메일 주소로 새 {appName} 계정을 만들려고 했습니다. 계정이 이미 있으므로 아무것도 바뀌지 않았습니다.',
+      outro: '본인이라면 로그인하시거나, 비밀번호가 기억나지 않으면 재설정하세요. 본인이 아니라면 이 메일을 무시하셔도 됩니다.',
+    },
+    'password-changed': {
+      subject: '{appName} 비밀번호가 변경되었습니다',
+      preview: '직접 변경하지 않으셨다면 지금 재설정하세요.',
+      heading: '비밀번호가 변경되었습니다',
+      intro: '{appName} 계정의 비밀번호가 방금 변경되었고, 다른 기기의 세션은 모두 로그아웃되었습니다.',
+      outro: '본인이 변경하지 않으셨다면 즉시 비밀번호를 재설정하세요.',
+    },
+  },
+};
