@@ -22,6 +22,7 @@ export function ormOptions(clientUrl: string, config: Pick<Config, 'database'>):
       transactional: true,
       allOrNothing: true,
       snapshot: false,
+      silent: true,
       emit: 'ts',
       fileName: (timestamp, name) => `Migration${timestamp}${name ? `_${name}` : ''}`,
     },

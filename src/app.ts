@@ -1,0 +1,113 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { MikroORM } from '@mikro-orm/postgresql';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
+import type { GraphQLSchema } from 'graphql';
+import { LoginService } from './auth/login.service';
+import { PasswordHasher } from './auth/passwords';
+import { RegistrationService } from './auth/registration.service';
+import { AccessTokens, hmacSigningKey } from './auth/tokens';
+import { CodeService } from './codes/code.service';
+import type { Config } from './config';
+import { RequestContext, type Services } from './context';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded';
+import { migrate, ormOptions } from './db/orm';
+import { mountGraphql } from './http/graphql';
+import { registerHealthRoutes } from './http/health';
+import { Outbox } from './mail/outbox';
+import { createSchema } from './schema';
+import { SessionService } from './sessions/session.service';
+
+export interface App {
+  readonly config: Config;
+  readonly orm: MikroORM;
+  readonly server: FastifyInstance;
+  readonly schema: GraphQLSchema;
+  readonly services: Services;
+  readonly outbox: Outbox;
+  /** Starts listening (and the mail worker); resolves to the GraphQL endpoint URL. */
+  listen(): Promise<string>;
+  /** Stops accepting, finishes in-flight requests and the in-flight mail, closes the database. */
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  /** Where log lines go (tests capture them); stdout by default. */
+  logStream?: DestinationStream;
+}
+
+// A request id from a proxy is kept only if it cannot smuggle anything into a log line.
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The composition root: config in, a ready server out. main.ts and every test call this. */
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const server = Fastify({
+    logger: { level: config.log.level, ...(options.logStream ? { stream: options.logStream } : {}) },
+    trustProxy: config.http.trustProxy,
+    bodyLimit: config.http.bodyLimit,
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+  });
+  server.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  const embedded: EmbeddedDatabase | null = config.database.url ? null : await startEmbeddedDatabase(config.dataDir);
+  let orm: MikroORM | undefined;
+  try {
+    orm = await MikroORM.init(ormOptions(config.database.url ?? embedded!.url, config));
+    if (config.database.migrateOnBoot) {
+      const applied = await migrate(orm);
+      if (applied.length) server.log.info({ migrations: applied }, 'applied database migrations');
+    }
+
+    const outbox = new Outbox({ orm, config, log: server.log });
+    const tokens = new AccessTokens(config.jwt, hmacSigningKey(config.jwt.secret), []);
+    const hasher = new PasswordHasher(config.argon2);
+    const sessions = new SessionService(config.jwt);
+    const codes = new CodeService(config.codes);
+    const services: Services = {
+      config,
+      tokens,
+      sessions,
+      registration: new RegistrationService({ config, codes, hasher, outbox, sessions, tokens }),
+      login: new LoginService({ hasher, sessions, tokens }),
+    };
+
+    const schema = await createSchema();
+    registerHealthRoutes(server, orm);
+    const readyOrm = orm;
+    await mountGraphql(server, schema, config, async (request) => new RequestContext(readyOrm.em.fork(), services, request));
+
+    let closing: Promise<void> | undefined;
+    return {
+      config,
+      orm,
+      server,
+      schema,
+      services,
+      outbox,
+      async listen() {
+        const address = await server.listen({ port: config.http.port, host: config.http.host });
+        outbox.start();
+        return `${address.replace('[::1]', 'localhost')}/graphql`;
+      },
+      close() {
+        closing ??= (async () => {
+          await server.close();
+          await outbox.stop();
+          await readyOrm.close(true);
+          await embedded?.stop();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await orm?.close(true);
+    await embedded?.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,83 @@
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { unwrapResolverError } from '@apollo/server/errors';
+import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { Config } from '../config';
+import type { RequestContext } from '../context';
+import { ErrorCode, isClientError } from '../errors';
+
+// Codes that Apollo and graphql-js raise for a malformed request: safe to show as they are.
+const REQUEST_ERROR_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+/**
+ * Client errors keep their code and message; anything else becomes INTERNAL_SERVER_ERROR
+ * with no stack, SQL or driver text (the cause is logged with the request id).
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  const code = formatted.extensions?.code;
+  if (isClientError(original) || (original === error && typeof code === 'string' && REQUEST_ERROR_CODES.has(code))) {
+    const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  return {
+    message: 'Internal server error',
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+  };
+}
+
+/** Logs each unexpected error once, with the request id the client got in `x-request-id`. */
+const logUnexpectedErrors: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart() {
+    return {
+      async didEncounterErrors({ errors, contextValue, request }) {
+        for (const error of errors) {
+          const original = unwrapResolverError(error);
+          if (isClientError(original)) continue;
+          const code = error.extensions?.code;
+          if (original === error && typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) continue;
+          contextValue?.log.error({ err: original, operation: request.operationName, path: error.path }, 'unexpected error in GraphQL request');
+        }
+      },
+    };
+  },
+};
+
+/** Mounts Apollo on `POST /graphql` with the context factory. */
+export async function mountGraphql(
+  server: FastifyInstance,
+  schema: GraphQLSchema,
+  config: Config,
+  context: (request: FastifyRequest) => Promise<RequestContext>,
+): Promise<ApolloServer<RequestContext>> {
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    introspection: config.http.introspection,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: false,
+    formatError,
+    plugins: [
+      fastifyApolloDrainPlugin(server),
+      // Hooks every field for nothing: this server sets no cache hints.
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginLandingPageDisabled(),
+      logUnexpectedErrors,
+    ],
+  });
+  await apollo.start();
+  await server.register(fastifyApollo(apollo), { path: '/graphql', method: ['POST'], context });
+  return apollo;
+}

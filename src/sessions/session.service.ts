@@ -1,0 +1,140 @@
+import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
+import type { Config } from '../config';
+import { opaqueToken, sha256 } from '../crypto/random';
+import { SessionRevokedError, TokenReusedError, UnauthenticatedError, type ClientError } from '../errors';
+import { User } from '../users/user.entity';
+import { RefreshToken } from './refresh-token.entity';
+import { openSuccessor, sealSuccessor } from './sealing';
+import { Session } from './session.entity';
+
+/** Where a request came from, recorded on the session. */
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface IssuedSession {
+  session: Session;
+  user: User;
+  refreshToken: string;
+}
+
+export type RevokeReason = 'logout' | 'logout_all' | 'revoked' | 'reuse' | 'password_change' | 'password_reset';
+
+/** A rotation either yields a new pair or an error that must be thrown after commit. */
+export type Rotation = ({ ok: true } & IssuedSession) | { ok: false; error: ClientError; revokedSession?: Session };
+
+/**
+ * Sessions and their refresh-token families: start, rotate with reuse detection, revoke.
+ * Every method runs in the caller's EntityManager so it joins the caller's transaction.
+ */
+export class SessionService {
+  constructor(private readonly settings: Config['jwt']) {}
+
+  async start(em: EntityManager, user: User, client: ClientInfo): Promise<IssuedSession> {
+    const expiresAt = this.refreshExpiry();
+    const session = em.create(Session, {
+      user,
+      expiresAt,
+      userAgent: truncate(client.userAgent, 512),
+      ip: truncate(client.ip, 64),
+    } as Session);
+    const refreshToken = opaqueToken();
+    em.create(RefreshToken, { session, tokenHash: sha256(refreshToken), expiresAt } as RefreshToken);
+    await em.flush();
+    return { session, user, refreshToken };
+  }
+
+  /**
+   * Rotates a refresh token. Inside the grace window a used token yields the successor it
+   * already produced (tabs refreshing together share one family line); after it, the whole
+   * session is revoked. The token row is locked so concurrent rotations serialize.
+   */
+  async rotate(em: EntityManager, presented: string, client: ClientInfo): Promise<Rotation> {
+    const token = await em.findOne(RefreshToken, { tokenHash: sha256(presented) }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (!token) return { ok: false, error: new UnauthenticatedError('Refresh token is not valid') };
+    const session = await em.findOneOrFail(Session, token.session.id, { populate: ['user'] });
+    const now = new Date();
+    if (session.revokedAt) return { ok: false, error: new SessionRevokedError() };
+
+    if (token.usedAt) {
+      const successor = token.successorSealed ? openSuccessor(presented, token.successorSealed) : null;
+      if (successor && now.getTime() - token.usedAt.getTime() <= this.settings.reuseGrace * 1000) {
+        return { ok: true, session, user: session.user, refreshToken: successor };
+      }
+      this.markRevoked(session, 'reuse', now);
+      await em.flush();
+      return { ok: false, error: new TokenReusedError(), revokedSession: session };
+    }
+    if (token.expiresAt <= now || session.expiresAt <= now) {
+      return { ok: false, error: new UnauthenticatedError('Refresh token has expired') };
+    }
+
+    const refreshToken = opaqueToken();
+    const expiresAt = this.refreshExpiry();
+    em.create(RefreshToken, { session, tokenHash: sha256(refreshToken), expiresAt } as RefreshToken);
+    token.usedAt = now;
+    token.successorSealed = sealSuccessor(presented, refreshToken);
+    session.lastUsedAt = now;
+    session.expiresAt = expiresAt;
+    session.ip = truncate(client.ip, 64) ?? session.ip;
+    session.userAgent = truncate(client.userAgent, 512) ?? session.userAgent;
+    await em.flush();
+    return { ok: true, session, user: session.user, refreshToken };
+  }
+
+  /** The session a refresh token belongs to, whatever the token's state. */
+  async findByRefreshToken(em: EntityManager, presented: string): Promise<Session | null> {
+    const token = await em.findOne(RefreshToken, { tokenHash: sha256(presented) }, { populate: ['session'] });
+    return token?.session ?? null;
+  }
+
+  /** Ends one session; true if it was live. */
+  async revoke(em: EntityManager, session: Session, reason: RevokeReason): Promise<boolean> {
+    if (session.revokedAt) return false;
+    this.markRevoked(session, reason, new Date());
+    await em.flush();
+    return true;
+  }
+
+  /** Ends every live session of the user, except `keep` if given; returns how many ended. */
+  async revokeAll(em: EntityManager, user: User, reason: RevokeReason, keep?: Session): Promise<number> {
+    return em.nativeUpdate(
+      Session,
+      { user, revokedAt: null, ...(keep ? { id: { $ne: keep.id } } : {}) },
+      { revokedAt: new Date(), revokedReason: reason },
+    );
+  }
+
+  /** The user's live sessions, most recently used first. */
+  listLive(em: EntityManager, user: User): Promise<Session[]> {
+    return em.find(Session, { user, revokedAt: null, expiresAt: { $gt: new Date() } }, { orderBy: { lastUsedAt: 'desc' } });
+  }
+
+  /**
+   * The user behind an access token, only while its session is alive: one query, so
+   * logout and revocation hold on the very next request, on every instance.
+   */
+  async findViewer(em: EntityManager, userId: string, sessionId: string): Promise<User | null> {
+    const rows = await em.getConnection().execute(
+      `select u.id, u.email, u.email_verified, u.locale, u.created_at, u.updated_at
+         from users u join sessions s on s.user_id = u.id
+        where s.id = ? and u.id = ? and s.revoked_at is null and s.expires_at > now()`,
+      [sessionId, userId],
+    );
+    return rows.length ? em.map(User, rows[0]) : null;
+  }
+
+  private markRevoked(session: Session, reason: RevokeReason, at: Date): void {
+    session.revokedAt = at;
+    session.revokedReason = reason;
+  }
+
+  private refreshExpiry(): Date {
+    return new Date(Date.now() + this.settings.refreshTtl * 1000);
+  }
+}
+
+function truncate(value: string | null, max: number): string | null {
+  return value ? value.slice(0, max) : null;
+}
