@@ -1,0 +1,34 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config';
+import type { MailMessage } from '../src/mail/mail.types';
+import { createRenderer, MAIL_KINDS } from '../src/mail/renderer';
+
+/**
+ * Renders every mail in both languages to `dataDir/mail-preview/<kind>.<locale>.html`
+ * (plus the text part as .txt), with sample values, so a designer can look at them.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const renderer = await createRenderer({ appName: config.appName });
+  const dir = join(config.dataDir, 'mail-preview');
+  mkdirSync(dir, { recursive: true });
+  const expiresInMinutes = Math.ceil(config.codes.ttl / 60);
+  for (const kind of MAIL_KINDS) {
+    for (const locale of ['en', 'ko'] as const) {
+      const message: MailMessage =
+        kind === 'verification-code' || kind === 'password-reset-code'
+          ? { kind, to: 'preview@example.com', locale, code: '123456', expiresInMinutes }
+          : { kind, to: 'preview@example.com', locale };
+      const mail = renderer.render(message);
+      writeFileSync(join(dir, `${kind}.${locale}.html`), mail.html);
+      writeFileSync(join(dir, `${kind}.${locale}.txt`), `Subject: ${mail.subject}\n\n${mail.text}`);
+    }
+  }
+  console.log(`wrote ${MAIL_KINDS.length * 2} previews to ${dir}`);
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
