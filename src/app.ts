@@ -15,8 +15,15 @@ import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded';
 import { migrate, ormOptions } from './db/orm';
 import { mountGraphql } from './http/graphql';
 import { registerHealthRoutes } from './http/health';
+import { registerIdeRoutes } from './http/ide';
+import { loggerOptions } from './http/logging';
+import { registerMetricsRoute } from './http/metrics';
 import { Outbox } from './mail/outbox';
+import { Metrics } from './observability/metrics';
 import { createSchema } from './schema';
+import { guardMutations } from './abuse/guard-mutations';
+import { LimiterStore } from './abuse/limiter-store';
+import { RateLimits } from './abuse/rate-limits';
 import { SessionService } from './sessions/session.service';
 
 export interface App {
@@ -43,7 +50,7 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** The composition root: config in, a ready server out. main.ts and every test call this. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const server = Fastify({
-    logger: { level: config.log.level, ...(options.logStream ? { stream: options.logStream } : {}) },
+    logger: loggerOptions(config, options.logStream),
     trustProxy: config.http.trustProxy,
     bodyLimit: config.http.bodyLimit,
     genReqId: (request) => {
@@ -57,6 +64,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const embedded: EmbeddedDatabase | null = config.database.url ? null : await startEmbeddedDatabase(config.dataDir);
   let orm: MikroORM | undefined;
+  let limiterStore: LimiterStore | undefined;
   try {
     orm = await MikroORM.init(ormOptions(config.database.url ?? embedded!.url, config));
     if (config.database.migrateOnBoot) {
@@ -78,10 +86,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     };
 
     const schema = await createSchema();
+    limiterStore = await LimiterStore.open(config.redisUrl, server.log);
+    if (config.rateLimit.enabled) guardMutations(schema, new RateLimits(config.rateLimit, limiterStore));
     registerHealthRoutes(server, orm);
+    if (config.http.graphqlIde) registerIdeRoutes(server);
+    const metrics = config.metrics.enabled ? new Metrics(orm) : null;
+    if (metrics) registerMetricsRoute(server, metrics, config.metrics.token);
     const readyOrm = orm;
-    await mountGraphql(server, schema, config, async (request) => new RequestContext(readyOrm.em.fork(), services, request));
+    await mountGraphql(server, schema, config, async (request) => new RequestContext(readyOrm.em.fork(), services, request), metrics ? [metrics.apolloPlugin()] : []);
 
+    const readyLimiterStore = limiterStore;
     let closing: Promise<void> | undefined;
     return {
       config,
@@ -99,6 +113,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         closing ??= (async () => {
           await server.close();
           await outbox.stop();
+          await readyLimiterStore.close();
           await readyOrm.close(true);
           await embedded?.stop();
         })();
@@ -106,6 +121,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       },
     };
   } catch (error) {
+    await limiterStore?.close();
     await orm?.close(true);
     await embedded?.stop();
     throw error;

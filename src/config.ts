@@ -27,7 +27,13 @@ export interface Config {
     readonly graphqlIde: boolean;
     readonly introspection: boolean;
   };
-  readonly log: { readonly level: string };
+  readonly log: {
+    readonly level: string;
+    /** pretty (pino-pretty, for people) by default in development; json (one object a line) otherwise. */
+    readonly format: 'json' | 'pretty';
+  };
+  /** `GET /metrics` (Prometheus); with a token, only for `Authorization: Bearer <token>`. */
+  readonly metrics: { readonly enabled: boolean; readonly token: string | null };
   readonly database: {
     /** null means the embedded PGlite under `dataDir/pg`. */
     readonly url: string | null;
@@ -66,6 +72,30 @@ export interface Config {
     readonly parallelism: number;
   };
   readonly revealEmailTaken: boolean;
+  /** Budgets per resolver call (src/abuse); memory, or Redis when `redisUrl` is set. */
+  readonly rateLimit: {
+    readonly enabled: boolean;
+    /** Wrong passwords per account before a backoff starts, within `loginWindow` seconds. */
+    readonly loginFailures: number;
+    readonly loginWindow: number;
+    /** The backoff doubles with each lockout in a day, up to this many seconds. */
+    readonly loginMaxBackoff: number;
+    /** Calls per IP per minute, for each auth mutation separately. */
+    readonly ipPerMinute: number;
+    readonly refreshIpPerMinute: number;
+    /** Mail-sending calls per address per hour (the resend cooldown applies on top). */
+    readonly mailPerHour: number;
+    /** Code checks (verifyEmail, resetPassword) per address per hour. */
+    readonly codePerHour: number;
+  };
+  /** Document limits enforced before execution (graphql-armor). */
+  readonly queryLimits: {
+    readonly maxDepth: number;
+    readonly maxAliases: number;
+    readonly maxCost: number;
+    readonly maxTokens: number;
+    readonly maxDirectives: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -111,7 +141,14 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       graphqlIde: read.boolean('GRAPHQL_IDE', !production),
       introspection: read.boolean('GRAPHQL_INTROSPECTION', !production),
     },
-    log: { level: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, nodeEnv === 'test' ? 'silent' : 'info') },
+    log: {
+      level: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, nodeEnv === 'test' ? 'silent' : 'info'),
+      format: read.oneOf('LOG_FORMAT', ['json', 'pretty'] as const, nodeEnv === 'development' ? 'pretty' : 'json'),
+    },
+    metrics: {
+      enabled: read.boolean('METRICS_ENABLED', true),
+      token: read.secretToken('METRICS_TOKEN'),
+    },
     database: {
       url: databaseUrl,
       poolSize: read.integer('DATABASE_POOL_SIZE', 10, 1, 200),
@@ -147,6 +184,23 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       parallelism: read.integer('ARGON2_PARALLELISM', 1, 1, 64),
     },
     revealEmailTaken: read.boolean('REVEAL_EMAIL_TAKEN', false),
+    rateLimit: {
+      enabled: read.boolean('RATE_LIMIT_ENABLED', true),
+      loginFailures: read.integer('RATE_LIMIT_LOGIN_FAILURES', 5, 1, 1000),
+      loginWindow: read.integer('RATE_LIMIT_LOGIN_WINDOW', 900, 1, 24 * 3600),
+      loginMaxBackoff: read.integer('RATE_LIMIT_LOGIN_MAX_BACKOFF', 3600, 1, 7 * 24 * 3600),
+      ipPerMinute: read.integer('RATE_LIMIT_IP_PER_MINUTE', 20, 1, 1_000_000),
+      refreshIpPerMinute: read.integer('RATE_LIMIT_REFRESH_IP_PER_MINUTE', 120, 1, 1_000_000),
+      mailPerHour: read.integer('RATE_LIMIT_MAIL_PER_HOUR', 3, 1, 1000),
+      codePerHour: read.integer('RATE_LIMIT_CODE_PER_HOUR', 30, 1, 100_000),
+    },
+    queryLimits: {
+      maxDepth: read.integer('GRAPHQL_MAX_DEPTH', 8, 2, 100),
+      maxAliases: read.integer('GRAPHQL_MAX_ALIASES', 10, 0, 1000),
+      maxCost: read.integer('GRAPHQL_MAX_COST', 1000, 10, 1_000_000),
+      maxTokens: read.integer('GRAPHQL_MAX_TOKENS', 1000, 50, 1_000_000),
+      maxDirectives: read.integer('GRAPHQL_MAX_DIRECTIVES', 10, 0, 1000),
+    },
   };
   secrets.persist();
   return deepFreeze(config);
@@ -204,6 +258,13 @@ class Reader {
     if (!protocols.includes(parsed.protocol)) {
       throw new ConfigError(name, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}, got ${parsed.protocol}//`);
     }
+    return raw;
+  }
+
+  /** An optional shared secret for a bearer header: at least 16 characters, no whitespace. */
+  secretToken(name: string): string | null {
+    const raw = this.optional(name);
+    if (raw !== null && !/^\S{16,512}$/.test(raw)) throw new ConfigError(name, 'must be 16 to 512 characters without whitespace');
     return raw;
   }
 

@@ -4,6 +4,8 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { oneAuthMutationRule } from '../abuse/one-auth-mutation.rule';
+import { queryLimits } from '../abuse/query-limits';
 import type { Config } from '../config';
 import type { RequestContext } from '../context';
 import { ErrorCode, isClientError } from '../errors';
@@ -55,13 +57,15 @@ const logUnexpectedErrors: ApolloServerPlugin<RequestContext> = {
   },
 };
 
-/** Mounts Apollo on `POST /graphql` with the context factory. */
+/** Mounts Apollo on `POST /graphql` with the context factory (and extra plugins, e.g. metrics). */
 export async function mountGraphql(
   server: FastifyInstance,
   schema: GraphQLSchema,
   config: Config,
   context: (request: FastifyRequest) => Promise<RequestContext>,
+  plugins: ApolloServerPlugin<RequestContext>[] = [],
 ): Promise<ApolloServer<RequestContext>> {
+  const limits = queryLimits(config);
   const apollo = new ApolloServer<RequestContext>({
     schema,
     introspection: config.http.introspection,
@@ -69,12 +73,15 @@ export async function mountGraphql(
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
     formatError,
+    validationRules: [...limits.validationRules, oneAuthMutationRule],
     plugins: [
       fastifyApolloDrainPlugin(server),
       // Hooks every field for nothing: this server sets no cache hints.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginLandingPageDisabled(),
       logUnexpectedErrors,
+      ...plugins,
+      ...limits.plugins,
     ],
   });
   await apollo.start();
