@@ -43,6 +43,26 @@ describe('outbox', () => {
     }
   });
 
+  it('wakes for a mail enqueued in a nested transaction or by a plain flush', async () => {
+    const worker = await startWorker(config, { pollIntervalMs: 60_000 });
+    try {
+      const nested = address('nested');
+      await worker.orm.em.fork().transactional(async (tx) => {
+        await tx.transactional(async (inner) => worker.outbox.enqueue(inner, { kind: 'password-changed', to: nested, locale: 'en' }));
+      });
+      await smtp.waitFor((m) => m.to === nested, 3_000);
+
+      const flushed = address('flushed');
+      const em = worker.orm.em.fork();
+      worker.outbox.enqueue(em, { kind: 'password-changed', to: flushed, locale: 'ko' });
+      await em.flush();
+      const mail = await smtp.waitFor((m) => m.to === flushed, 3_000);
+      expect(mail.subject).toBe('Girok 비밀번호가 변경되었습니다');
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it('sends nothing for a transaction that rolled back', async () => {
     const worker = await startWorker(config);
     try {

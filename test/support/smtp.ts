@@ -39,6 +39,7 @@ export async function startSmtpCapture(options: { port?: number } = {}): Promise
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
+    disableReverseLookup: true,
     logger: false,
     onData(stream, _session, callback) {
       const chunks: Buffer[] = [];
