@@ -31,6 +31,9 @@ export const TEST_ENV: Record<string, string> = {
   ARGON2_ITERATIONS: '1',
   ARGON2_PARALLELISM: '1',
   LOG_LEVEL: 'silent',
+  // Every test request comes from 127.0.0.1; per-account budgets keep their defaults.
+  RATE_LIMIT_IP_PER_MINUTE: '10000',
+  RATE_LIMIT_REFRESH_IP_PER_MINUTE: '10000',
 };
 
 /**
