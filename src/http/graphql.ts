@@ -72,8 +72,12 @@ export async function mountGraphql(
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
+    // main.ts drains on SIGTERM (server.close stops Apollo through the drain plugin); Apollo's own
+    // handler would re-raise the signal and kill the process mid-drain.
+    stopOnTerminationSignals: false,
     formatError,
     validationRules: [...limits.validationRules, oneAuthMutationRule],
+    parseOptions: limits.parseOptions,
     plugins: [
       fastifyApolloDrainPlugin(server),
       // Hooks every field for nothing: this server sets no cache hints.
