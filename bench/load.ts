@@ -1,0 +1,86 @@
+import autocannon from 'autocannon';
+
+export interface ScenarioResult {
+  name: string;
+  webConcurrency: number;
+  connections: number;
+  duration: number;
+  requests: number;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  /** non-2xx + GraphQL errors in a 2xx body + socket errors + timeouts. */
+  errors: number;
+  /** The first failing body, to say what went wrong. */
+  sampleError?: string;
+}
+
+/** One GraphQL request shape; `body` is called per request, `onData` sees each good response. */
+export interface Scenario {
+  name: string;
+  headers?: () => Record<string, string>;
+  body: () => string;
+  onData?: (body: string) => void;
+}
+
+interface Counters {
+  graphqlErrors: number;
+  sampleError?: string;
+}
+
+/** Runs one scenario for `duration` seconds at `connections`, after an unmeasured warm-up. */
+export async function runScenario(url: string, scenario: Scenario, settings: { duration: number; warmup: number; connections: number; webConcurrency: number }): Promise<ScenarioResult> {
+  const counters: Counters = { graphqlErrors: 0 };
+  if (settings.warmup > 0) await fire(url, scenario, settings.connections, settings.warmup, counters);
+  const warmupErrors = counters.graphqlErrors;
+  counters.graphqlErrors = 0;
+  const result = await fire(url, scenario, settings.connections, settings.duration, counters);
+  const errors = counters.graphqlErrors + warmupErrors + result.errors + result.timeouts + nonSuccess(result);
+  return {
+    name: scenario.name,
+    webConcurrency: settings.webConcurrency,
+    connections: settings.connections,
+    duration: settings.duration,
+    requests: result.requests.total,
+    requestsPerSecond: result.requests.total / settings.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors,
+    ...(counters.sampleError ? { sampleError: counters.sampleError } : {}),
+  };
+}
+
+function nonSuccess(result: autocannon.Result): number {
+  return result.non2xx;
+}
+
+async function fire(url: string, scenario: Scenario, connections: number, seconds: number, counters: Counters): Promise<autocannon.Result> {
+  const target = new URL(url);
+  const baseHeaders = { 'content-type': 'application/json' };
+  return autocannon({
+    url: target.origin,
+    connections,
+    duration: seconds,
+    timeout: 30,
+    requests: [
+      {
+        method: 'POST',
+        path: target.pathname,
+        setupRequest: (request) => ({
+          ...request,
+          headers: { ...baseHeaders, ...(scenario.headers?.() ?? {}) },
+          body: scenario.body(),
+        }),
+        onResponse: (status, body) => {
+          // GraphQL reports most failures inside a 200: an `errors` key is a failed request.
+          if (status < 200 || status >= 300 || body.includes('"errors"')) {
+            if (status >= 200 && status < 300) counters.graphqlErrors++;
+            counters.sampleError ??= `${status} ${body.slice(0, 300)}`;
+            return;
+          }
+          scenario.onData?.(body);
+        },
+      },
+    ],
+  });
+}

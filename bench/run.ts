@@ -1,0 +1,160 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startSmtpCapture } from '../test/support/smtp';
+import { LOGIN, ME, PASSWORD, REFRESH, REGISTER, RUN_ID, createVerifiedAccounts, startSessions, type Account } from './accounts';
+import { measureArgon2, threadpoolSize, type Argon2Bound } from './argon2-bound';
+import { openBenchDatabase } from './database';
+import { runScenario, type Scenario, type ScenarioResult } from './load';
+import { readOptions, type BenchOptions } from './options';
+import { printProfiles } from './profile-summary';
+import { randomSecrets, startServer, type BenchServer } from './server';
+
+const RESULTS = resolve(__dirname, '../../bench/results');
+const ACCOUNTS = 16;
+const TARGETS = { meOverTypename: 0.5, loginOverArgon2: 0.85, refreshPerCore: 480, meP99Ms: 25 };
+
+/** Everything that needs the server, for one WEB_CONCURRENCY value. */
+async function measure(server: BenchServer, options: BenchOptions, webConcurrency: number, full: boolean, accounts: () => Promise<Account[]>, argon2: (bound: Argon2Bound) => void): Promise<ScenarioResult[]> {
+  const wanted = (name: string) => (options.only.length === 0 || options.only.includes(name)) && (full || name === '__typename' || name === 'me');
+  const settings = { duration: options.duration, warmup: options.warmup, connections: options.connections, webConcurrency };
+  const results: ScenarioResult[] = [];
+  const run = async (scenario: Scenario) => {
+    const result = await runScenario(server.url, scenario, settings);
+    printRow(result);
+    results.push(result);
+  };
+
+  if (wanted('__typename')) await run({ name: '__typename', body: constant('{ __typename }') });
+  if (wanted('me')) {
+    const headers = (await accounts()).map((a) => ({ authorization: `Bearer ${a.tokens.accessToken}` }));
+    let i = 0;
+    await run({ name: 'me', headers: () => headers[i++ % headers.length], body: constant(ME) });
+  }
+  if (wanted('refreshToken')) {
+    // Each token is presented once; its successor goes back in the pool. The pool holds more
+    // tokens than there are connections, so a request never waits for one or reuses one.
+    const pool = (await startSessions(server.url, await accounts(), options.connections * 2)).map((t) => t.refreshToken);
+    await run({
+      name: 'refreshToken',
+      body: () => JSON.stringify({ query: REFRESH, variables: { token: pool.shift() ?? 'pool-ran-dry' } }),
+      onData: (body) => {
+        const next = /"refreshToken":"([^"]+)"/.exec(body)?.[1];
+        if (next) pool.push(next);
+      },
+    });
+  }
+  if (wanted('login')) {
+    const threads = threadpoolSize(process.env);
+    const bound = await measureArgon2(server.config.argon2, threads, options.duration);
+    argon2(bound);
+    console.log(`${'argon2id bound'.padEnd(14)} ${String(threads).padStart(3)} thr ${fmt(bound.hashesPerSecond, 9)} hashes/s  (m=${bound.params.memoryCost} KiB, t=${bound.params.timeCost}, p=${bound.params.parallelism})`);
+    const emails = (await accounts()).map((a) => a.email);
+    let i = 0;
+    await run({ name: 'login', body: () => JSON.stringify({ query: LOGIN, variables: { input: { email: emails[i++ % emails.length], password: PASSWORD } } }) });
+  }
+  if (wanted('register')) {
+    let n = 0;
+    await run({ name: 'register', body: () => JSON.stringify({ query: REGISTER, variables: { input: { email: `bench-${RUN_ID}-new${n++}@example.test`, password: PASSWORD } } }) });
+  }
+  return results;
+}
+
+async function main(): Promise<void> {
+  const options = readOptions(process.argv.slice(2), process.env);
+  const machine = { nproc: cpus().length, cpu: cpuModel(), node: process.version, threadpool: threadpoolSize(process.env) };
+  console.log(`girok bench: ${machine.nproc} cpus (${machine.cpu}), node ${machine.node}, UV_THREADPOOL_SIZE ${machine.threadpool}`);
+  console.log(`${options.smoke ? 'smoke: ' : ''}${options.duration} s per scenario after ${options.warmup} s warm-up, ${options.connections} connections, WEB_CONCURRENCY ${options.webConcurrency.join(' and ')}\n`);
+  console.log(`${'scenario'.padEnd(14)} ${'wc'.padStart(3)}     ${'req/s'.padStart(9)}  ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'errors'.padStart(7)}`);
+
+  const smtp = await startSmtpCapture();
+  const database = await openBenchDatabase(options.databaseUrl, options.adminDatabaseUrl);
+  const secrets = randomSecrets();
+  const profileDir = options.profile ? join(RESULTS, 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : null;
+  const scenarios: ScenarioResult[] = [];
+  let argon2: Argon2Bound | undefined;
+  let accounts: Promise<Account[]> | undefined;
+  try {
+    for (const [index, webConcurrency] of options.webConcurrency.entries()) {
+      const server = await startServer({ databaseUrl: database.url, smtpUrl: smtp.url, webConcurrency, secrets, profileDir });
+      try {
+        const lazyAccounts = () => (accounts ??= createVerifiedAccounts(server.url, smtp, ACCOUNTS));
+        scenarios.push(...(await measure(server, options, webConcurrency, index === 0, lazyAccounts, (b) => (argon2 = b))));
+      } finally {
+        await server.stop();
+      }
+    }
+  } finally {
+    await smtp.close();
+    await database.drop();
+  }
+
+  const report = summarize(scenarios, argon2, machine, options);
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  console.log(`\nwritten to ${join('bench', 'results', 'latest.json')}`);
+  if (profileDir) printProfiles(profileDir);
+
+  const errors = scenarios.reduce((sum, s) => sum + s.errors, 0);
+  if (errors > 0) {
+    for (const s of scenarios.filter((s) => s.sampleError)) console.error(`${s.name} (wc ${s.webConcurrency}) failed like: ${s.sampleError}`);
+    console.error(`\nFAILED: ${errors} errors under load`);
+    process.exitCode = 1;
+  }
+}
+
+function summarize(scenarios: ScenarioResult[], argon2: Argon2Bound | undefined, machine: object, options: BenchOptions) {
+  const find = (name: string, wc = options.webConcurrency[0]) => scenarios.find((s) => s.name === name && s.webConcurrency === wc);
+  const ratio = (a?: number, b?: number) => (a !== undefined && b ? a / b : null);
+  const typename = find('__typename');
+  const me = find('me');
+  const refresh = find('refreshToken');
+  const login = find('login');
+  const me2 = options.webConcurrency.length > 1 ? find('me', options.webConcurrency[1]) : undefined;
+  const cores = Math.min(options.webConcurrency[0], (machine as { nproc: number }).nproc);
+  const ratios = {
+    meOverTypename: ratio(me?.requestsPerSecond, typename?.requestsPerSecond),
+    loginOverArgon2: ratio(login?.requestsPerSecond, argon2?.hashesPerSecond),
+    refreshPerCore: refresh ? refresh.requestsPerSecond / cores : null,
+    meP99Ms: me?.p99 ?? null,
+    ...(me2 ? { meScaling: ratio(me2.requestsPerSecond, me?.requestsPerSecond) } : {}),
+  };
+  console.log('\nratios');
+  const line = (label: string, value: number | null, target: number, atMost = false, unit = '') => {
+    if (value === null) return;
+    const met = atMost ? value <= target : value >= target;
+    console.log(`  ${label.padEnd(34)} ${fmt(value, 8, unit ? 1 : 2)}${unit}  target ${atMost ? '<=' : '>='} ${target}${unit}  ${met ? 'met' : 'MISSED'}`);
+  };
+  line('me / __typename', ratios.meOverTypename, TARGETS.meOverTypename);
+  line('login / argon2 bound', ratios.loginOverArgon2, TARGETS.loginOverArgon2);
+  line(`refresh per core (${cores} server core)`, ratios.refreshPerCore, TARGETS.refreshPerCore, false, '/s');
+  line(`me p99 at ${options.connections} connections`, ratios.meP99Ms, TARGETS.meP99Ms, true, ' ms');
+  if (me2) console.log(`  ${`me WEB_CONCURRENCY=${options.webConcurrency[1]} / ${options.webConcurrency[0]}`.padEnd(34)} ${fmt(ratios.meScaling ?? 0, 8, 2)}`);
+  return { date: new Date().toISOString(), machine, options, argon2, scenarios, ratios, targets: TARGETS };
+}
+
+function printRow(r: ScenarioResult): void {
+  console.log(`${r.name.padEnd(14)} ${String(r.webConcurrency).padStart(3)}     ${fmt(r.requestsPerSecond, 9)}  ${fmt(r.p50, 7)} ${fmt(r.p99, 7)} ${String(r.errors).padStart(7)}`);
+}
+
+function fmt(value: number, width: number, digits = 1): string {
+  return value.toFixed(digits).padStart(width);
+}
+
+function constant(query: string): () => string {
+  const body = JSON.stringify({ query });
+  return () => body;
+}
+
+function cpuModel(): string {
+  try {
+    return /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1].trim() ?? cpus()[0]?.model ?? 'unknown';
+  } catch {
+    return cpus()[0]?.model ?? 'unknown';
+  }
+}
+
+main().catch((error) => {
+  console.error('bench failed:', error instanceof Error ? error.stack : error);
+  process.exit(1);
+});

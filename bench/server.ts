@@ -1,0 +1,127 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadConfig, type Config } from '../src/config';
+
+export interface ServerSettings {
+  databaseUrl: string;
+  smtpUrl: string;
+  webConcurrency: number;
+  /** JWT_SECRET and CODE_SECRET, kept across restarts so tokens stay valid. */
+  secrets: { jwt: string; code: string };
+  /** Directory for --cpu-prof output; null runs without profiling. */
+  profileDir: string | null;
+}
+
+/** The compiled server as a user starts it: `node dist/src/main.js`, production settings. */
+export interface BenchServer {
+  url: string;
+  config: Config;
+  stop(): Promise<void>;
+}
+
+const MAIN = resolve(__dirname, '../src/main.js');
+// Settings the bench decides; anything else set in the caller's environment passes through.
+const OWNED = /^(NODE_ENV|DATABASE_URL|SMTP_URL|JWT_SECRET|CODE_SECRET|LOG_LEVEL|PORT|HOST|DATA_DIR|WEB_CONCURRENCY|ARGON2_\w+)$/;
+
+/** The environment of the server child; argon2 stays at the production defaults. */
+export function serverEnvironment(settings: ServerSettings, port: number, dataDir: string): NodeJS.ProcessEnv {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !OWNED.test(name)));
+  return {
+    ...inherited,
+    NODE_ENV: 'production',
+    DATABASE_URL: settings.databaseUrl,
+    SMTP_URL: settings.smtpUrl,
+    JWT_SECRET: settings.secrets.jwt,
+    CODE_SECRET: settings.secrets.code,
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    WEB_CONCURRENCY: String(settings.webConcurrency),
+  };
+}
+
+/** Secrets for one bench run: random, never written anywhere. */
+export function randomSecrets(): ServerSettings['secrets'] {
+  return { jwt: randomBytes(48).toString('base64'), code: randomBytes(48).toString('base64') };
+}
+
+export async function startServer(settings: ServerSettings): Promise<BenchServer> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'girok-bench-'));
+  const env = serverEnvironment(settings, port, dataDir);
+  const config = loadConfig(env);
+  const args = settings.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`, MAIN] : [MAIN];
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-8000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', (chunk: Buffer) => {
+    keep(chunk);
+    process.stderr.write(chunk);
+  });
+  const exited = new Promise<number | string | null>((done) => child.once('exit', (code, signal) => done(code ?? signal)));
+
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilReady(base, exited, () => output);
+  } catch (error) {
+    await stopChild(child, exited);
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    url: `${base}/graphql`,
+    config,
+    async stop() {
+      const code = await stopChild(child, exited);
+      rmSync(dataDir, { recursive: true, force: true });
+      if (code !== 0) throw new Error(`server exited with ${code} on SIGTERM:\n${output}`);
+    },
+  };
+}
+
+async function waitUntilReady(base: string, exited: Promise<number | string | null>, output: () => string): Promise<void> {
+  let dead: number | string | null | undefined;
+  exited.then((code) => (dead = code));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (dead !== undefined) throw new Error(`server exited with ${dead} before it was ready:\n${output()}`);
+    // Listening is announced once every worker is up; readyz then proves the database.
+    if (output().includes('Girok Auth listening')) {
+      const ready = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
+      if (ready) return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server not ready within 60 s:\n${output()}`);
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<number | string | null>): Promise<number | string | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode ?? child.signalCode;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    console.error('server did not drain within 30 s of SIGTERM; killing it');
+    child.kill('SIGKILL');
+  }, 30_000);
+  const code = await exited;
+  clearTimeout(timer);
+  return code;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const probe = createServer();
+    probe.once('error', fail);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => done(port));
+    });
+  });
+}
