@@ -51,8 +51,10 @@ export class Outbox {
   private readonly renderer: Promise<MailRenderer>;
   private readonly options: Required<Omit<OutboxOptions, 'templatesDir'>>;
   private readonly messageIdDomain: string;
+  private starting: Promise<void> | null = null;
   private loop: Promise<void> | null = null;
   private running = false;
+  private stopping = false;
   private wakeRequested = false;
   private wakeSleeper: (() => void) | null = null;
   private lastPurge = 0;
@@ -66,6 +68,7 @@ export class Outbox {
     this.messageIdDomain = /@([\w.-]+)>?\s*$/.exec(config.mail.from)?.[1] ?? 'localhost';
     // Compiled now, once; start() awaits it, so a broken template stops boot.
     this.renderer = createRenderer({ appName: config.appName, templatesDir: options.templatesDir });
+    // start() reports a broken template; until then it must not surface as an unhandled rejection.
     this.renderer.catch(() => undefined);
     orm.em.getEventManager().registerSubscriber(new OutboxWakeSubscriber(() => this.wake()));
   }
@@ -84,19 +87,23 @@ export class Outbox {
   }
 
   /** Resolves once the templates compiled and the worker runs; rejects naming a broken template. */
-  async start(): Promise<void> {
-    if (this.running) return;
-    await this.renderer;
-    this.running = true;
-    this.loop = this.run();
+  start(): Promise<void> {
+    this.starting ??= this.renderer.then(() => {
+      if (this.stopping) return;
+      this.running = true;
+      this.loop = this.run();
+      this.deps.log.info({ transport: this.deps.config.mail.smtpUrl ? 'smtp' : 'eml files' }, 'mail outbox worker started');
+    });
+    return this.starting;
   }
 
   /** Stops claiming, lets the send in flight finish and hands unsent claimed rows back. */
   async stop(): Promise<void> {
+    this.stopping = true;
     this.running = false;
     this.wake();
+    await this.starting?.catch(() => undefined);
     await this.loop;
-    this.loop = null;
     this.transport.close();
   }
 

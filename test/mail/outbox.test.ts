@@ -186,12 +186,41 @@ describe('outbox', () => {
     }
   });
 
-  it('purges settled rows past the retention period', async () => {
+  it('stops gracefully: the send in flight finishes, the rest of the batch is handed back', async () => {
+    const worker = await startWorker(config);
+    smtp.setDelay(1_000);
+    try {
+      const recipients = [address('stop'), address('stop'), address('stop')];
+      await worker.orm.em.fork().transactional(async (tx) => {
+        for (const to of recipients) worker.outbox.enqueue(tx, { kind: 'password-changed', to, locale: 'en' });
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await worker.outbox.stop();
+      expect(smtp.messages.filter((m) => recipients.includes(m.to))).toHaveLength(1);
+      const rows = (await outboxRows(worker.orm)).filter((r) => recipients.includes(r.recipient));
+      expect(rows.map((r) => r.status).sort()).toEqual(['pending', 'pending', 'sent']);
+      for (const row of rows.filter((r) => r.status === 'pending')) {
+        expect(row.attempts).toBe(0);
+        expect(row.claimed_by).toBeNull();
+        expect(new Date(row.next_attempt_at).getTime()).toBeLessThanOrEqual(Date.now());
+      }
+    } finally {
+      smtp.setDelay(0);
+      await worker.orm.close();
+    }
+  });
+
+  it('purges settled rows once they are past the retention period', async () => {
     const worker = await startWorker(config, { purgeIntervalMs: 100 });
     try {
-      const orm: MikroORM = worker.orm;
-      await orm.em.getKnex().raw(`update mail_outbox set settled_at = now() - interval '8 days' where status <> 'pending'`);
-      await eventually(async () => expect((await outboxRows(orm)).filter((r) => r.status !== 'pending')).toHaveLength(0));
+      const [old, recent] = [address('old'), address('recent')];
+      await worker.orm.em.fork().transactional(async (tx) => {
+        for (const to of [old, recent]) worker.outbox.enqueue(tx, { kind: 'password-changed', to, locale: 'en' });
+      });
+      await eventually(async () => expect((await outboxRows(worker.orm)).filter((r) => [old, recent].includes(r.recipient) && r.status === 'sent')).toHaveLength(2));
+      await worker.orm.em.getKnex().raw(`update mail_outbox set settled_at = now() - interval '8 days' where recipient = ?`, [old]);
+      await eventually(async () => expect((await outboxRows(worker.orm)).filter((r) => r.recipient === old)).toHaveLength(0));
+      expect((await outboxRows(worker.orm)).filter((r) => r.recipient === recent)).toHaveLength(1);
     } finally {
       await worker.stop();
     }

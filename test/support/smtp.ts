@@ -24,6 +24,8 @@ export interface SmtpCapture {
   waitFor(predicate: (mail: CapturedMail) => boolean, timeoutMs?: number): Promise<CapturedMail>;
   /** While on, every message is rejected with a temporary 451, as a struggling relay would. */
   setRefusing(on: boolean): void;
+  /** Holds each message this long before answering, like a slow relay. */
+  setDelay(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -35,17 +37,21 @@ export async function startSmtpCapture(options: { port?: number } = {}): Promise
   const messages: CapturedMail[] = [];
   const waiters = new Set<(mail: CapturedMail) => void>();
   let refusing = false;
+  let delayMs = 0;
 
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     disableReverseLookup: true,
+    // Clients with pooled connections keep them open; closing should not wait on them.
+    closeTimeout: 200,
     logger: false,
     onData(stream, _session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('error', callback);
-      stream.on('end', () => {
+      stream.on('end', () => setTimeout(accept, delayMs));
+      function accept() {
         if (refusing) {
           const error = Object.assign(new Error('Try again later'), { responseCode: 451 });
           return callback(error);
@@ -68,7 +74,7 @@ export async function startSmtpCapture(options: { port?: number } = {}): Promise
             callback();
           })
           .catch(callback);
-      });
+      }
     },
   });
 
@@ -103,6 +109,9 @@ export async function startSmtpCapture(options: { port?: number } = {}): Promise
     },
     setRefusing(on) {
       refusing = on;
+    },
+    setDelay(ms) {
+      delayMs = ms;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
