@@ -19,6 +19,8 @@ export interface Config {
   readonly env: NodeEnv;
   readonly appName: string;
   readonly dataDir: string;
+  /** Worker processes on one port (node:cluster); 1 runs the server in this process. */
+  readonly webConcurrency: number;
   readonly http: {
     readonly port: number;
     readonly host: string;
@@ -122,6 +124,11 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     throw new ConfigError('DATABASE_URL', 'is required in production (a postgres:// URL); the embedded database is for development only');
   }
 
+  const webConcurrency = read.integer('WEB_CONCURRENCY', 1, 1, 64);
+  if (webConcurrency > 1 && !databaseUrl) {
+    throw new ConfigError('WEB_CONCURRENCY', 'above 1 needs DATABASE_URL: the embedded database serves one process');
+  }
+
   const secrets = new SecretSource(env, production, dataDir);
   const algorithm = read.oneOf('JWT_ALGORITHM', ['HS256', 'ES256', 'EdDSA'] as const, 'HS256');
   const privateKeyFile = read.optional('JWT_PRIVATE_KEY_FILE');
@@ -133,6 +140,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     env: nodeEnv,
     appName: read.string('APP_NAME', 'Girok'),
     dataDir,
+    webConcurrency,
     http: {
       port: read.integer('PORT', 4000, 0, 65535),
       host: read.string('HOST', production ? '0.0.0.0' : '127.0.0.1'),
@@ -202,6 +210,10 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       maxDirectives: read.integer('GRAPHQL_MAX_DIRECTIVES', 10, 0, 1000),
     },
   };
+  if (webConcurrency > 1 && config.rateLimit.enabled && !config.redisUrl) {
+    // In memory, each worker would keep its own budget: N workers, N times the allowance.
+    throw new ConfigError('WEB_CONCURRENCY', 'above 1 needs REDIS_URL so every worker shares one rate-limit budget (or RATE_LIMIT_ENABLED=false)');
+  }
   secrets.persist();
   return deepFreeze(config);
 }

@@ -1,17 +1,32 @@
+import cluster from 'node:cluster';
 import { createApp } from './app';
+import { announceReady, runPrimary } from './cluster';
 import { ConfigError, loadConfig } from './config';
 
 /** Boot: config -> database -> app -> listen; SIGTERM/SIGINT drain and exit. */
 async function main(): Promise<void> {
+  // Loaded before forking too: a bad setting stops boot once, with one message.
   const config = loadConfig();
+  if (config.webConcurrency > 1 && cluster.isPrimary) {
+    runPrimary({ workers: config.webConcurrency, logLevel: config.log.level });
+    return;
+  }
+
   const app = await createApp(config);
   const url = await app.listen();
   app.server.log.info({ url, database: config.database.url ? 'postgresql' : 'embedded', mail: config.mail.smtpUrl ? 'smtp' : 'eml files' }, 'Girok Auth is ready');
-  // One human line: where to point a client.
-  console.log(`Girok Auth listening: GraphQL at ${url}`);
+  if (cluster.isWorker) {
+    announceReady(url);
+  } else {
+    // One human line: where to point a client.
+    console.log(`Girok Auth listening: GraphQL at ${url}`);
+  }
 
-  const shutdown = (signal: string) => {
-    app.server.log.info({ signal }, 'shutting down');
+  let stopping = false;
+  const shutdown = (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.server.log.info({ reason }, 'shutting down');
     app.close().then(
       () => process.exit(0),
       (error) => {
@@ -20,8 +35,11 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  // `on`, not `once`: a second signal during the drain must not fall through to the default (kill).
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  // A worker whose primary is gone has no one to restart or stop it: drain and leave.
+  if (cluster.isWorker) process.on('disconnect', () => shutdown('primary gone'));
 }
 
 main().catch((error) => {
