@@ -126,7 +126,7 @@ describe('schema exposure', () => {
   });
 
   it('answers a request error with a code and no stack', async () => {
-    const response = await postGraphql(hidden.url, 'mutation { login(input: {}) { accessToken } }');
+    const response = await postGraphql<Record<string, unknown>>(hidden.url, 'mutation { login(input: {}) { accessToken } }');
     expect(errorCode(response)).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(JSON.stringify(response.errors)).not.toMatch(/stacktrace|at \w+ \(/);
   });
