@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Code } from '../codes/code.entity';
 import { MailOutbox } from '../mail/outbox.entity';
 import { RefreshToken } from '../sessions/refresh-token.entity';

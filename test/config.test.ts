@@ -1,0 +1,62 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../src/config';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'girok-config-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+const base = { DATA_DIR: dataDir };
+const SECRET = 'x'.repeat(48);
+
+function failure(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig({ ...base, ...env });
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('loadConfig accepted a bad environment');
+}
+
+describe('config', () => {
+  it('has working defaults and freezes the result', () => {
+    const config = loadConfig(base);
+    expect(config.http.port).toBe(4000);
+    expect(config.jwt).toMatchObject({ algorithm: 'HS256', accessTtl: 900, refreshTtl: 604800, reuseGrace: 10 });
+    expect(config.codes).toMatchObject({ ttl: 600, maxAttempts: 5, resendCooldown: 60 });
+    expect(config.revealEmailTaken).toBe(false);
+    expect(Object.isFrozen(config.jwt)).toBe(true);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ ACCESS_TOKEN_TTL: '-5' }, 'ACCESS_TOKEN_TTL'],
+    [{ JWT_ALGORITHM: 'none' }, 'JWT_ALGORITHM'],
+    [{ DATABASE_URL: 'mysql://db' }, 'DATABASE_URL'],
+    [{ SMTP_URL: 'not a url' }, 'SMTP_URL'],
+    [{ REVEAL_EMAIL_TAKEN: 'maybe' }, 'REVEAL_EMAIL_TAKEN'],
+    [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
+  ])('stops on %j naming the variable', (env, variable) => {
+    const error = failure(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(variable);
+  });
+
+  it('in production, refuses to run without DATABASE_URL or secrets', () => {
+    expect(failure({ NODE_ENV: 'production', JWT_SECRET: SECRET, CODE_SECRET: SECRET }).variable).toBe('DATABASE_URL');
+    const withDb = { NODE_ENV: 'production', DATABASE_URL: 'postgresql://db/girok' };
+    expect(failure({ ...withDb, CODE_SECRET: SECRET }).variable).toBe('JWT_SECRET');
+    expect(failure({ ...withDb, JWT_SECRET: SECRET }).variable).toBe('CODE_SECRET');
+    expect(loadConfig({ ...base, ...withDb, JWT_SECRET: SECRET, CODE_SECRET: SECRET }).env).toBe('production');
+  });
+
+  it('in development, generates secrets once and reuses them', () => {
+    const first = loadConfig(base);
+    const second = loadConfig(base);
+    expect(first.jwt.secret.equals(second.jwt.secret)).toBe(true);
+    expect(first.jwt.secret.length).toBeGreaterThanOrEqual(32);
+    expect(first.codes.secret.equals(first.jwt.secret)).toBe(false);
+    const stored = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8'));
+    expect(Object.keys(stored).sort()).toEqual(['CODE_SECRET', 'JWT_SECRET']);
+  });
+});
