@@ -105,8 +105,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       services,
       outbox,
       async listen() {
+        // Templates compile here: a broken one stops boot before the port opens.
+        await outbox.start();
         const address = await server.listen({ port: config.http.port, host: config.http.host });
-        outbox.start();
         return `${address.replace('[::1]', 'localhost')}/graphql`;
       },
       close() {
