@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp, type App } from '../../src/app';
+import { createApp, type App, type AppOptions } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createTestDatabase, type TestDatabase } from './database';
 import { startSmtpCapture, type CapturedMail, type SmtpCapture } from './smtp';
@@ -39,8 +39,9 @@ export const TEST_ENV: Record<string, string> = {
 /**
  * Boots the real app (createApp) on its own database and a loopback SMTP capture, over real
  * HTTP. `env` overrides any setting; pass `SMTP_URL: ''` to use the .eml outbox instead.
+ * `options` go to createApp (e.g. a `logStream` to capture the log).
  */
-export async function startTestServer(env: Record<string, string> = {}, database?: TestDatabase): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, database?: TestDatabase, options: AppOptions = {}): Promise<TestServer> {
   const db = database ?? (await createTestDatabase());
   const smtp = await startSmtpCapture();
   const dataDir = mkdtempSync(join(tmpdir(), 'girok-test-'));
@@ -51,7 +52,7 @@ export async function startTestServer(env: Record<string, string> = {}, database
     ...(db.url ? { DATABASE_URL: db.url } : {}),
     ...env,
   });
-  const app = await createApp(config);
+  const app = await createApp(config, options);
   const url = await app.listen();
   return {
     app,
