@@ -5,9 +5,11 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { GraphQLSchema } from 'graphql';
 import { LoginService } from './auth/login.service';
+import { PasswordService } from './auth/password.service';
 import { PasswordHasher } from './auth/passwords';
 import { RegistrationService } from './auth/registration.service';
-import { AccessTokens, hmacSigningKey } from './auth/tokens';
+import { loadKeyRing } from './auth/keys';
+import { AccessTokens } from './auth/tokens';
 import { CodeService } from './codes/code.service';
 import type { Config } from './config';
 import { RequestContext, type Services } from './context';
@@ -15,6 +17,7 @@ import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded';
 import { migrate, ormOptions } from './db/orm';
 import { mountGraphql } from './http/graphql';
 import { registerHealthRoutes } from './http/health';
+import { registerJwksRoute } from './http/jwks';
 import { registerIdeRoutes } from './http/ide';
 import { loggerOptions } from './http/logging';
 import { registerMetricsRoute } from './http/metrics';
@@ -49,6 +52,8 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The composition root: config in, a ready server out. main.ts and every test call this. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  // Keys first: a bad key file stops boot before anything starts.
+  const keys = loadKeyRing(config);
   const server = Fastify({
     logger: loggerOptions(config, options.logStream),
     trustProxy: config.http.trustProxy,
@@ -73,7 +78,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     }
 
     const outbox = new Outbox({ orm, config, log: server.log });
-    const tokens = new AccessTokens(config.jwt, hmacSigningKey(config.jwt.secret), []);
+    const tokens = new AccessTokens(config.jwt, keys.signing, keys.verifying);
     const hasher = new PasswordHasher(config.argon2);
     const sessions = new SessionService(config.jwt);
     const codes = new CodeService(config.codes);
@@ -83,12 +88,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       sessions,
       registration: new RegistrationService({ config, codes, hasher, outbox, sessions, tokens }),
       login: new LoginService({ hasher, sessions, tokens }),
+      passwords: new PasswordService({ config, codes, hasher, outbox, sessions, tokens }),
     };
 
     const schema = await createSchema();
     limiterStore = await LimiterStore.open(config.redisUrl, server.log);
     if (config.rateLimit.enabled) guardMutations(schema, new RateLimits(config.rateLimit, limiterStore));
     registerHealthRoutes(server, orm);
+    registerJwksRoute(server, keys);
     if (config.http.graphqlIde) registerIdeRoutes(server);
     const metrics = config.metrics.enabled ? new Metrics(orm) : null;
     if (metrics) registerMetricsRoute(server, metrics, config.metrics.token);

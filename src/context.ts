@@ -3,6 +3,7 @@ import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { Config, Locale } from './config';
 import type { AccessTokens } from './auth/tokens';
 import type { LoginService } from './auth/login.service';
+import type { PasswordService } from './auth/password.service';
 import type { RegistrationService } from './auth/registration.service';
 import type { ClientInfo, SessionService } from './sessions/session.service';
 import type { User } from './users/user.entity';
@@ -14,6 +15,7 @@ export interface Services {
   sessions: SessionService;
   registration: RegistrationService;
   login: LoginService;
+  passwords: PasswordService;
 }
 
 /** The person behind a live access token, and which session the token belongs to. */

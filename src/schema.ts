@@ -3,10 +3,11 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema } from 'type-graphql';
 import { AuthResolver } from './auth/auth.resolver';
 import { authChecker } from './auth/current-user';
+import { SecurityEventResolver } from './security/security-event.resolver';
 import { SessionResolver } from './sessions/session.resolver';
 import { UserResolver } from './users/user.resolver';
 
-export const resolvers = [AuthResolver, SessionResolver, UserResolver] as const;
+export const resolvers = [AuthResolver, SessionResolver, UserResolver, SecurityEventResolver] as const;
 
 /** The schema from the resolvers. */
 export function createSchema(): Promise<GraphQLSchema> {

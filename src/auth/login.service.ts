@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { EmailNotVerifiedError, InvalidCredentialsError } from '../errors';
 import type { ClientInfo, SessionService } from '../sessions/session.service';
+import { recordEvent, SecurityEventType } from '../security/security-log';
 import { User } from '../users/user.entity';
 import type { Token } from './auth.types';
 import type { PasswordHasher } from './passwords';
@@ -27,7 +28,10 @@ export class LoginService {
       await hasher.verifyNothing(password);
       throw new InvalidCredentialsError();
     }
-    if (!(await hasher.verify(user.passwordHash, password))) throw new InvalidCredentialsError();
+    if (!(await hasher.verify(user.passwordHash, password))) {
+      await em.transactional(async (tx) => recordEvent(tx, tx.merge(user), SecurityEventType.LOGIN_FAILED, client));
+      throw new InvalidCredentialsError();
+    }
     // Said only to someone who knows the password, so it reveals nothing new.
     if (!user.emailVerified) throw new EmailNotVerifiedError();
 
@@ -35,7 +39,9 @@ export class LoginService {
     const issued = await em.transactional(async (tx) => {
       const managed = tx.merge(user);
       if (rehashed) managed.passwordHash = rehashed;
-      return sessions.start(tx, managed, client);
+      const issued = await sessions.start(tx, managed, client);
+      recordEvent(tx, managed, SecurityEventType.LOGIN_SUCCEEDED, client, issued.session.id);
+      return issued;
     });
     return toToken(tokens, issued);
   }

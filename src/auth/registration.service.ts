@@ -5,6 +5,7 @@ import type { CodeService } from '../codes/code.service';
 import { EmailTakenError } from '../errors';
 import type { Outbox } from '../mail/outbox';
 import type { ClientInfo, SessionService } from '../sessions/session.service';
+import { recordEvent, SecurityEventType } from '../security/security-log';
 import { User } from '../users/user.entity';
 import type { RegisterPayload, Token } from './auth.types';
 import type { PasswordHasher } from './passwords';
@@ -26,21 +27,21 @@ export interface RegistrationDeps {
 export class RegistrationService {
   constructor(private readonly deps: RegistrationDeps) {}
 
-  async register(em: EntityManager, input: { email: unknown; password: unknown }, locale: Locale): Promise<RegisterPayload> {
+  async register(em: EntityManager, input: { email: unknown; password: unknown }, locale: Locale, client: ClientInfo): Promise<RegisterPayload> {
     const email = parseEmail(input.email);
     const password = checkPassword(input.password, email);
     // Hash before the transaction: argon2 is the slow part and must not hold row locks.
     const passwordHash = await this.deps.hasher.hash(password);
     try {
-      return await this.registerOnce(em, email, passwordHash, locale);
+      return await this.registerOnce(em, email, passwordHash, locale, client);
     } catch (error) {
       // Two registrations of a new address raced; the loser replaces the winner's pending row.
-      if (error instanceof UniqueConstraintViolationException) return this.registerOnce(em, email, passwordHash, locale);
+      if (error instanceof UniqueConstraintViolationException) return this.registerOnce(em, email, passwordHash, locale, client);
       throw error;
     }
   }
 
-  private registerOnce(em: EntityManager, email: string, passwordHash: string, locale: Locale): Promise<RegisterPayload> {
+  private registerOnce(em: EntityManager, email: string, passwordHash: string, locale: Locale, client: ClientInfo): Promise<RegisterPayload> {
     const { config, codes, outbox } = this.deps;
     return em.transactional(async (tx) => {
       const existing = await tx.findOne(User, { email }, { lockMode: LockMode.PESSIMISTIC_WRITE });
@@ -55,6 +56,7 @@ export class RegistrationService {
       user.passwordHash = passwordHash;
       user.locale = locale;
       await tx.flush();
+      recordEvent(tx, user, SecurityEventType.REGISTERED, client);
       const issued = await codes.issue(tx, user, CodePurpose.EmailVerification, false);
       outbox.enqueue(tx, { kind: 'verification-code', to: email, locale, code: issued.code, expiresInMinutes: this.codeMinutes() });
       return { email, codeExpiresAt: issued.expiresAt, resendAvailableAt: issued.resendAvailableAt };
@@ -82,9 +84,15 @@ export class RegistrationService {
     const outcome = await em.transactional(async (tx) => {
       const user = await tx.findOne(User, { email, emailVerified: false });
       const check = await codes.check(tx, user, CodePurpose.EmailVerification, code);
-      if (!check.ok) return check;
+      if (!check.ok) {
+        if (check.lockedOut) recordEvent(tx, user!, SecurityEventType.CODE_LOCKED_OUT, client);
+        return check;
+      }
       user!.emailVerified = true;
-      return { ok: true as const, issued: await sessions.start(tx, user!, client) };
+      const issued = await sessions.start(tx, user!, client);
+      recordEvent(tx, user!, SecurityEventType.EMAIL_VERIFIED, client, issued.session.id);
+      recordEvent(tx, user!, SecurityEventType.LOGIN_SUCCEEDED, client, issued.session.id);
+      return { ok: true as const, issued };
     });
     // A failed try is thrown only now, after its attempt count has committed.
     if (!outcome.ok) throw outcome.error;

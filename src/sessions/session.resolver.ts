@@ -3,6 +3,7 @@ import { parseRefreshToken } from '../auth/validation';
 import { CurrentViewer } from '../auth/current-user';
 import type { RequestContext, Viewer } from '../context';
 import { ForbiddenError } from '../errors';
+import { recordEvent, SecurityEventType } from '../security/security-log';
 import { Session } from './session.entity';
 
 @Resolver(() => Session)
@@ -24,7 +25,9 @@ export class SessionResolver {
     return ctx.em.transactional(async (tx) => {
       const session = await ctx.services.sessions.findByRefreshToken(tx, token);
       if (!session) return false;
-      await ctx.services.sessions.revoke(tx, session, 'logout');
+      if (await ctx.services.sessions.revoke(tx, session, 'logout')) {
+        recordEvent(tx, session.user, SecurityEventType.SESSION_REVOKED, ctx.client, session.id);
+      }
       return true;
     });
   }
@@ -32,7 +35,10 @@ export class SessionResolver {
   @Authorized()
   @Mutation(() => Boolean, { description: 'Ends every session of the viewer, this one included.' })
   async logoutAll(@CurrentViewer() viewer: Viewer, @Ctx() ctx: RequestContext): Promise<boolean> {
-    await ctx.em.transactional((tx) => ctx.services.sessions.revokeAll(tx, viewer.user, 'logout_all'));
+    await ctx.em.transactional(async (tx) => {
+      await ctx.services.sessions.revokeAll(tx, viewer.user, 'logout_all');
+      recordEvent(tx, tx.merge(viewer.user), SecurityEventType.SESSION_REVOKED, ctx.client, viewer.sessionId);
+    });
     return true;
   }
 
@@ -43,7 +49,9 @@ export class SessionResolver {
       const session = await tx.findOne(Session, { id: isUuid(id) ? id : '00000000-0000-0000-0000-000000000000' });
       // Someone else's session and no session at all look the same, so ids cannot be probed.
       if (!session || session.user.id !== viewer.user.id) throw new ForbiddenError('No such session of yours');
-      await ctx.services.sessions.revoke(tx, session, 'revoked');
+      if (await ctx.services.sessions.revoke(tx, session, 'revoked')) {
+        recordEvent(tx, session.user, SecurityEventType.SESSION_REVOKED, ctx.client, session.id);
+      }
       return true;
     });
   }

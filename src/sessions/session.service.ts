@@ -2,6 +2,7 @@ import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
 import { opaqueToken, sha256 } from '../crypto/random';
 import { SessionRevokedError, TokenReusedError, UnauthenticatedError, type ClientError } from '../errors';
+import { recordEvent, SecurityEventType } from '../security/security-log';
 import { User } from '../users/user.entity';
 import { RefreshToken } from './refresh-token.entity';
 import { openSuccessor, sealSuccessor } from './sealing';
@@ -58,11 +59,15 @@ export class SessionService {
     if (session.revokedAt) return { ok: false, error: new SessionRevokedError() };
 
     if (token.usedAt) {
-      const successor = token.successorSealed ? openSuccessor(presented, token.successorSealed) : null;
-      if (successor && now.getTime() - token.usedAt.getTime() <= this.settings.reuseGrace * 1000) {
-        return { ok: true, session, user: session.user, refreshToken: successor };
+      if (now.getTime() - token.usedAt.getTime() <= this.settings.reuseGrace * 1000) {
+        const successor = token.successorSealed ? openSuccessor(presented, token.successorSealed) : null;
+        if (successor) return { ok: true, session, user: session.user, refreshToken: successor };
+        // Retired without a successor (a password change reissued the pair): refuse, but a
+        // tab that raced the change is no thief, so the session lives on.
+        return { ok: false, error: new UnauthenticatedError('Refresh token was replaced; use the newest one') };
       }
       this.markRevoked(session, 'reuse', now);
+      recordEvent(em, session.user, SecurityEventType.REFRESH_REUSE_DETECTED, client, session.id);
       await em.flush();
       return { ok: false, error: new TokenReusedError(), revokedSession: session };
     }
@@ -81,6 +86,24 @@ export class SessionService {
     session.userAgent = truncate(client.userAgent, 512) ?? session.userAgent;
     await em.flush();
     return { ok: true, session, user: session.user, refreshToken };
+  }
+
+  /**
+   * Gives a live session a new refresh token and retires its current one, for when the
+   * credentials behind it changed (a password change keeps the session, not the old pair).
+   */
+  async reissue(em: EntityManager, session: Session, user: User, client: ClientInfo): Promise<IssuedSession> {
+    const now = new Date();
+    await em.nativeUpdate(RefreshToken, { session, usedAt: null }, { usedAt: now });
+    const refreshToken = opaqueToken();
+    const expiresAt = this.refreshExpiry();
+    em.create(RefreshToken, { session, tokenHash: sha256(refreshToken), expiresAt } as RefreshToken);
+    session.lastUsedAt = now;
+    session.expiresAt = expiresAt;
+    session.ip = truncate(client.ip, 64) ?? session.ip;
+    session.userAgent = truncate(client.userAgent, 512) ?? session.userAgent;
+    await em.flush();
+    return { session, user, refreshToken };
   }
 
   /** The session a refresh token belongs to, whatever the token's state. */
