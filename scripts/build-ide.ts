@@ -18,12 +18,12 @@ function fingerprint(): string {
 
 /**
  * Bundles GraphiQL (the `graphiql` package with React) into dist/ide/graphiql.{js,css} so the
- * IDE works offline and under a CSP that allows only 'self'. Returns the output directory.
+ * IDE works offline and under a CSP that allows only 'self'. Skips the work when nothing changed.
  */
-export async function buildIdeAssets(outDir = IDE_ASSETS_DIR): Promise<string> {
+export async function buildIdeAssets(outDir = IDE_ASSETS_DIR): Promise<{ dir: string; rebuilt: boolean }> {
   const stamp = resolve(outDir, 'fingerprint');
   const wanted = fingerprint();
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return outDir;
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return { dir: outDir, rebuilt: false };
   // esbuild is a build-time dependency: load it only when there is something to bundle.
   const esbuild = await import('esbuild');
   rmSync(outDir, { recursive: true, force: true });
@@ -45,12 +45,12 @@ export async function buildIdeAssets(outDir = IDE_ASSETS_DIR): Promise<string> {
     logLevel: 'warning',
   });
   writeFileSync(stamp, wanted);
-  return outDir;
+  return { dir: outDir, rebuilt: true };
 }
 
 if (require.main === module) {
   buildIdeAssets().then(
-    (dir) => console.log(`GraphiQL assets in ${dir}`),
+    ({ dir, rebuilt }) => rebuilt && console.log(`bundled GraphiQL into ${dir}`),
     (error) => {
       console.error('building the GraphiQL assets failed:', error instanceof Error ? error.message : error);
       process.exit(1);

@@ -1,0 +1,43 @@
+import { PasswordHasher } from '../../src/auth/passwords';
+import { createVerifiedAccount, UserExistsError } from '../../scripts/user-create';
+import { startTestServer, errorCode, type TestServer } from '../support/server';
+import { LOGIN, uniqueEmail, registerAndReadCode } from '../support/flows';
+
+let server: TestServer;
+let hasher: PasswordHasher;
+beforeAll(async () => {
+  server = await startTestServer();
+  hasher = new PasswordHasher(server.app.config.argon2);
+});
+afterAll(() => server?.close());
+
+const create = (email: string, password: string) => createVerifiedAccount(server.app.orm.em.fork(), hasher, { email, password });
+
+describe('npm run user:create', () => {
+  it('creates a verified account that can log in at once', async () => {
+    const email = uniqueEmail('ops');
+    const user = await create(`  ${email.toUpperCase()} `, 'an operator chose this one');
+    expect(user).toMatchObject({ email, emailVerified: true });
+    const login = await server.gql(LOGIN, { input: { email, password: 'an operator chose this one' } });
+    expect(login.data?.login.user).toMatchObject({ id: user.id, email, emailVerified: true });
+  });
+
+  it('refuses an address that already has a verified account, leaving its password alone', async () => {
+    const email = uniqueEmail('ops');
+    await create(email, 'the first password here');
+    await expect(create(email, 'a second password here')).rejects.toBeInstanceOf(UserExistsError);
+    expect(errorCode(await server.gql(LOGIN, { input: { email, password: 'a second password here' } }))).toBe('INVALID_CREDENTIALS');
+  });
+
+  it('takes over a pending registration', async () => {
+    const email = uniqueEmail('pending');
+    await registerAndReadCode(server, email);
+    await create(email, 'set by the operator 42');
+    expect((await server.gql(LOGIN, { input: { email, password: 'set by the operator 42' } })).data?.login.user.emailVerified).toBe(true);
+  });
+
+  it('applies the same email and password rules as registration', async () => {
+    await expect(create('not-an-address', 'long enough password')).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'email' } });
+    await expect(create(uniqueEmail(), 'short')).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'password' } });
+  });
+});
