@@ -9,6 +9,7 @@ import {
   type GraphQLArgument,
   type GraphQLField,
   type GraphQLInputType,
+  type GraphQLObjectType,
 } from 'graphql';
 import { ErrorCode } from '../../src/errors';
 import { startTestServer, type GraphqlResponse, type TestServer } from '../support/server';
@@ -61,7 +62,8 @@ function valueFor(type: GraphQLInputType): fc.Arbitrary<unknown> {
 function operationFor(field: GraphQLField<unknown, unknown>): string {
   const variables = field.args.map((arg: GraphQLArgument) => `$${arg.name}: ${arg.type.toString()}`).join(', ');
   const args = field.args.map((arg) => `${arg.name}: $${arg.name}`).join(', ');
-  const selection = isLeafType(getNamedType(field.type)) ? '' : ' { __typename }';
+  const named = getNamedType(field.type);
+  const selection = isLeafType(named) ? '' : 'email' in (named as GraphQLObjectType).getFields() ? ' { __typename email }' : ' { __typename }';
   return `mutation${variables ? `(${variables})` : ''} { ${field.name}${args ? `(${args})` : ''}${selection} }`;
 }
 
