@@ -40,12 +40,12 @@ export class SecurityEventResolver {
     @Root() user: User,
     @Ctx() ctx: RequestContext,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<SecurityEventConnection> {
     const viewer = await ctx.viewer();
     if (viewer?.user.id !== user.id) throw new ForbiddenError('Only the account holder can read its security events');
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) throw new BadUserInputError('first', `first must be from 1 to ${MAX_PAGE}`);
-    const before = after === null ? null : decodeCursor(after);
+    const before = after == null ? null : decodeCursor(after);
     const rows = await ctx.em.find(
       SecurityEvent,
       { user: user.id, ...(before ? { id: { $lt: before } } : {}) },

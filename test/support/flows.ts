@@ -50,3 +50,15 @@ export async function createVerifiedUser(server: TestServer, email = uniqueEmail
   if (!response.data?.verifyEmail) throw new Error(`verify failed: ${JSON.stringify(response.errors)}`);
   return { email, password, token: response.data.verifyEmail };
 }
+
+export const REQUEST_RESET = `mutation RequestReset($email: String!) { requestPasswordReset(email: $email) }`;
+export const RESET = `mutation Reset($input: ResetPasswordInput!) { resetPassword(input: $input) { ${TOKEN_FIELDS} } }`;
+export const CHANGE = `mutation Change($input: ChangePasswordInput!) { changePassword(input: $input) { ${TOKEN_FIELDS} } }`;
+export const SESSIONS = `query Sessions { sessions { id current userAgent ip createdAt lastUsedAt expiresAt } }`;
+
+/** Logs in again as an existing account: a second session. */
+export async function login(server: import('./server').TestServer, email: string, password = PASSWORD, headers: Record<string, string> = {}): Promise<TokenPayload> {
+  const response = await server.gql<{ login: TokenPayload }>(LOGIN, { input: { email, password } }, headers);
+  if (!response.data?.login) throw new Error(`login failed: ${JSON.stringify(response.errors)}`);
+  return response.data.login;
+}
