@@ -1,7 +1,7 @@
 import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
 import { opaqueToken, sha256 } from '../crypto/random';
-import { SessionRevokedError, TokenReusedError, UnauthenticatedError, type ClientError } from '../errors';
+import { ForbiddenError, SessionRevokedError, TokenReusedError, UnauthenticatedError, type ClientError } from '../errors';
 import { recordEvent, SecurityEventType } from '../security/security-log';
 import { User } from '../users/user.entity';
 import { RefreshToken } from './refresh-token.entity';
@@ -19,6 +19,8 @@ export interface IssuedSession {
   user: User;
   refreshToken: string;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type RevokeReason = 'logout' | 'logout_all' | 'revoked' | 'reuse' | 'password_change' | 'password_reset';
 
@@ -106,18 +108,37 @@ export class SessionService {
     return { session, user, refreshToken };
   }
 
-  /** The session a refresh token belongs to, whatever the token's state. */
-  async findByRefreshToken(em: EntityManager, presented: string): Promise<Session | null> {
-    const token = await em.findOne(RefreshToken, { tokenHash: sha256(presented) }, { populate: ['session'] });
-    return token?.session ?? null;
+  /** Ends the session a refresh token belongs to; false when the token is unknown. */
+  logout(em: EntityManager, presented: string, client: ClientInfo): Promise<boolean> {
+    return em.transactional(async (tx) => {
+      const token = await tx.findOne(RefreshToken, { tokenHash: sha256(presented) }, { populate: ['session'] });
+      if (!token) return false;
+      this.revokeOne(tx, token.session, 'logout', client);
+      return true;
+    });
   }
 
-  /** Ends one session; true if it was live. */
-  async revoke(em: EntityManager, session: Session, reason: RevokeReason): Promise<boolean> {
-    if (session.revokedAt) return false;
+  /** Ends one of the viewer's sessions; someone else's id and no session look the same. */
+  revokeOwn(em: EntityManager, viewer: { user: User }, sessionId: string, client: ClientInfo): Promise<void> {
+    return em.transactional(async (tx) => {
+      const session = UUID.test(sessionId) ? await tx.findOne(Session, sessionId) : null;
+      if (!session || session.user.id !== viewer.user.id) throw new ForbiddenError('No such session of yours');
+      this.revokeOne(tx, session, 'revoked', client);
+    });
+  }
+
+  /** Ends every session of the viewer, the current one included. */
+  logoutAll(em: EntityManager, viewer: { user: User; sessionId: string }, client: ClientInfo): Promise<void> {
+    return em.transactional(async (tx) => {
+      await this.revokeAll(tx, viewer.user, 'logout_all');
+      recordEvent(tx, tx.merge(viewer.user), SecurityEventType.SESSION_REVOKED, client, viewer.sessionId);
+    });
+  }
+
+  private revokeOne(em: EntityManager, session: Session, reason: RevokeReason, client: ClientInfo): void {
+    if (session.revokedAt) return;
     this.markRevoked(session, reason, new Date());
-    await em.flush();
-    return true;
+    recordEvent(em, session.user, SecurityEventType.SESSION_REVOKED, client, session.id);
   }
 
   /** Ends every live session of the user, except `keep` if given; returns how many ended. */
