@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { createApp } from './app';
+import { createApp, type App } from './app';
 import { announceReady, runPrimary } from './cluster';
 import { ConfigError, loadConfig } from './config';
 
@@ -12,7 +12,39 @@ async function main(): Promise<void> {
     return;
   }
 
-  const app = await createApp(config);
+  let app: App | undefined;
+  let stopping = false;
+  const shutdown = (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    // Still booting: nothing is served yet, and a migration in progress rolls back with its transaction.
+    if (!app) process.exit(0);
+    app.server.log.info({ reason }, 'shutting down');
+    // close() ends the connections idle at that moment; one busy then would stay kept alive
+    // after its response for as long as the client likes. Close each as it falls idle.
+    const http = app.server.server;
+    setInterval(() => http.closeIdleConnections(), 100).unref();
+    app.close().then(
+      () => process.exit(0),
+      (error) => {
+        app!.server.log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  // Before boot, so a signal during it is not lost to a library's listener; `on`, not `once`,
+  // so a second signal during the drain does not fall through to the default (kill).
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  // A worker whose primary is gone has no one to restart or stop it: drain and leave.
+  if (cluster.isWorker) process.on('disconnect', () => shutdown('primary gone'));
+
+  const booted = await createApp(config);
+  if (stopping) {
+    await booted.close();
+    process.exit(0);
+  }
+  app = booted;
   const url = await app.listen();
   app.server.log.info({ url, database: config.database.url ? 'postgresql' : 'embedded', mail: config.mail.smtpUrl ? 'smtp' : 'eml files' }, 'Girok Auth is ready');
   if (cluster.isWorker) {
@@ -21,25 +53,6 @@ async function main(): Promise<void> {
     // One human line: where to point a client.
     console.log(`Girok Auth listening: GraphQL at ${url}`);
   }
-
-  let stopping = false;
-  const shutdown = (reason: string) => {
-    if (stopping) return;
-    stopping = true;
-    app.server.log.info({ reason }, 'shutting down');
-    app.close().then(
-      () => process.exit(0),
-      (error) => {
-        app.server.log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  // `on`, not `once`: a second signal during the drain must not fall through to the default (kill).
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  // A worker whose primary is gone has no one to restart or stop it: drain and leave.
-  if (cluster.isWorker) process.on('disconnect', () => shutdown('primary gone'));
 }
 
 main().catch((error) => {
