@@ -66,16 +66,14 @@ export class PasswordService {
     const passwordHash = await hasher.hash(password);
     const outcome = await em.transactional(async (tx) => {
       const user = await tx.findOne(User, { email, emailVerified: true });
-      const check = await codes.check(tx, user, CodePurpose.PasswordReset, code);
-      if (!check.ok) {
-        if (check.lockedOut) recordEvent(tx, user!, SecurityEventType.CODE_LOCKED_OUT, client);
-        return check;
-      }
-      user!.passwordHash = passwordHash;
-      await sessions.revokeAll(tx, user!, 'password_reset');
-      const issued = await sessions.start(tx, user!, client);
-      recordEvent(tx, user!, SecurityEventType.PASSWORD_RESET, client, issued.session.id);
-      outbox.enqueue(tx, { kind: 'password-changed', to: user!.email, locale: user!.locale });
+      const check = await codes.check(tx, user, CodePurpose.PasswordReset, code, client);
+      if (!check.ok) return check;
+      const { user: owner } = check;
+      owner.passwordHash = passwordHash;
+      await sessions.revokeAll(tx, owner, 'password_reset');
+      const issued = await sessions.start(tx, owner, client);
+      recordEvent(tx, owner, SecurityEventType.PASSWORD_RESET, client, issued.session.id);
+      outbox.enqueue(tx, { kind: 'password-changed', to: owner.email, locale: owner.locale });
       return { ok: true as const, issued };
     });
     if (!outcome.ok) throw outcome.error;

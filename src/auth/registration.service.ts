@@ -83,15 +83,13 @@ export class RegistrationService {
     const { codes, sessions, tokens } = this.deps;
     const outcome = await em.transactional(async (tx) => {
       const user = await tx.findOne(User, { email, emailVerified: false });
-      const check = await codes.check(tx, user, CodePurpose.EmailVerification, code);
-      if (!check.ok) {
-        if (check.lockedOut) recordEvent(tx, user!, SecurityEventType.CODE_LOCKED_OUT, client);
-        return check;
-      }
-      user!.emailVerified = true;
-      const issued = await sessions.start(tx, user!, client);
-      recordEvent(tx, user!, SecurityEventType.EMAIL_VERIFIED, client, issued.session.id);
-      recordEvent(tx, user!, SecurityEventType.LOGIN_SUCCEEDED, client, issued.session.id);
+      const check = await codes.check(tx, user, CodePurpose.EmailVerification, code, client);
+      if (!check.ok) return check;
+      const { user: owner } = check;
+      owner.emailVerified = true;
+      const issued = await sessions.start(tx, owner, client);
+      recordEvent(tx, owner, SecurityEventType.EMAIL_VERIFIED, client, issued.session.id);
+      recordEvent(tx, owner, SecurityEventType.LOGIN_SUCCEEDED, client, issued.session.id);
       return { ok: true as const, issued };
     });
     // A failed try is thrown only now, after its attempt count has committed.

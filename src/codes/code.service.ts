@@ -8,6 +8,8 @@ import {
   TooManyAttemptsError,
   type ClientError,
 } from '../errors';
+import { recordEvent, SecurityEventType } from '../security/security-log';
+import type { ClientInfo } from '../sessions/session.service';
 import type { User } from '../users/user.entity';
 import { Code, CodePurpose } from './code.entity';
 
@@ -19,7 +21,7 @@ export interface IssuedCode {
 }
 
 /** The outcome of checking a code; a failure is returned, not thrown, so its count commits. */
-export type CodeCheck = { ok: true } | { ok: false; error: ClientError; lockedOut: boolean };
+export type CodeCheck = { ok: true; user: User } | { ok: false; error: ClientError };
 
 /**
  * One-time codes: HMAC-SHA256 at rest, bound to the user and purpose, compared in constant
@@ -54,10 +56,11 @@ export class CodeService {
 
   /**
    * Counts one try and, when the code matches, consumes it. Call inside a transaction
-   * that also performs what the code unlocks, so both commit together.
+   * that also performs what the code unlocks, so both commit together. The try that uses
+   * up the last attempt is recorded on the person's security timeline.
    */
-  async check(em: EntityManager, user: User | null, purpose: CodePurpose, code: string): Promise<CodeCheck> {
-    if (!user) return { ok: false, error: new InvalidCodeError(), lockedOut: false };
+  async check(em: EntityManager, user: User | null, purpose: CodePurpose, code: string, client: ClientInfo): Promise<CodeCheck> {
+    if (!user) return { ok: false, error: new InvalidCodeError() };
     const connection = em.getConnection();
     const [row] = await connection.execute<{ id: string; code_hash: Buffer; expires_at: Date; attempts: number }[]>(
       `update codes set attempts = attempts + 1
@@ -74,19 +77,17 @@ export class CodeService {
         'all',
         em.getTransactionContext(),
       );
-      return dead
-        ? { ok: false, error: new TooManyAttemptsError(), lockedOut: false }
-        : { ok: false, error: new InvalidCodeError(), lockedOut: false };
+      return { ok: false, error: dead ? new TooManyAttemptsError() : new InvalidCodeError() };
     }
-    if (new Date(row.expires_at) <= new Date()) return { ok: false, error: new CodeExpiredError(), lockedOut: false };
+    if (new Date(row.expires_at) <= new Date()) return { ok: false, error: new CodeExpiredError() };
     const attemptsLeft = this.settings.maxAttempts - row.attempts;
     if (!sameDigest(Buffer.from(row.code_hash), this.digest(user.id, purpose, code))) {
-      return attemptsLeft > 0
-        ? { ok: false, error: new InvalidCodeError(attemptsLeft), lockedOut: false }
-        : { ok: false, error: new TooManyAttemptsError(), lockedOut: true };
+      if (attemptsLeft > 0) return { ok: false, error: new InvalidCodeError(attemptsLeft) };
+      recordEvent(em, user, SecurityEventType.CODE_LOCKED_OUT, client);
+      return { ok: false, error: new TooManyAttemptsError() };
     }
     await connection.execute('update codes set consumed_at = now() where id = ?', [row.id], 'run', em.getTransactionContext());
-    return { ok: true };
+    return { ok: true, user };
   }
 
   private digest(userId: string, purpose: CodePurpose, code: string): Buffer {
