@@ -63,8 +63,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
   });
+  let draining = false;
   server.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  server.addHook('onSend', async (_request, reply, payload) => {
+    // Answers sent during shutdown close their connection, so keep-alive clients do not
+    // hold the drain open until their idle timeout.
+    if (draining) reply.header('connection', 'close');
+    return payload;
   });
 
   const embedded: EmbeddedDatabase | null = config.database.url ? null : await startEmbeddedDatabase(config.dataDir);
@@ -119,6 +126,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       },
       close() {
         closing ??= (async () => {
+          draining = true;
           await server.close();
           await outbox.stop();
           await readyLimiterStore.close();
