@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import type { CpuSample } from './cpu';
 
 export interface ScenarioResult {
   name: string;
@@ -11,6 +12,9 @@ export interface ScenarioResult {
   p99: number;
   /** non-2xx + GraphQL errors in a 2xx body + socket errors + timeouts. */
   errors: number;
+  /** CPU time per request of the server (all its processes) and of PostgreSQL: robust where req/s is noisy. */
+  serverCpuUs: number;
+  postgresCpuUs: number;
   /** The first failing body, to say what went wrong. */
   sampleError?: string;
 }
@@ -29,12 +33,15 @@ interface Counters {
 }
 
 /** Runs one scenario for `duration` seconds at `connections`, after an unmeasured warm-up. */
-export async function runScenario(url: string, scenario: Scenario, settings: { duration: number; warmup: number; connections: number; webConcurrency: number }): Promise<ScenarioResult> {
+export async function runScenario(url: string, scenario: Scenario, settings: { duration: number; warmup: number; connections: number; webConcurrency: number; cpu: () => CpuSample }): Promise<ScenarioResult> {
   const counters: Counters = { graphqlErrors: 0 };
   if (settings.warmup > 0) await fire(url, scenario, settings.connections, settings.warmup, counters);
   const warmupErrors = counters.graphqlErrors;
   counters.graphqlErrors = 0;
+  const before = settings.cpu();
   const result = await fire(url, scenario, settings.connections, settings.duration, counters);
+  const after = settings.cpu();
+  const perRequest = (seconds: number) => (result.requests.total ? (seconds * 1e6) / result.requests.total : 0);
   const errors = counters.graphqlErrors + warmupErrors + result.errors + result.timeouts + nonSuccess(result);
   return {
     name: scenario.name,
@@ -46,6 +53,8 @@ export async function runScenario(url: string, scenario: Scenario, settings: { d
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors,
+    serverCpuUs: perRequest(after.server - before.server),
+    postgresCpuUs: perRequest(after.postgres - before.postgres),
     ...(counters.sampleError ? { sampleError: counters.sampleError } : {}),
   };
 }

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { startSmtpCapture } from '../test/support/smtp';
 import { LOGIN, ME, PASSWORD, REFRESH, REGISTER, RUN_ID, createVerifiedAccounts, startSessions, type Account } from './accounts';
 import { measureArgon2, threadpoolSize, type Argon2Bound } from './argon2-bound';
+import { sampleCpu } from './cpu';
 import { openBenchDatabase } from './database';
 import { runScenario, type Scenario, type ScenarioResult } from './load';
 import { readOptions, type BenchOptions } from './options';
@@ -17,7 +18,7 @@ const TARGETS = { meOverTypename: 0.5, loginOverArgon2: 0.85, refreshPerCore: 48
 /** Everything that needs the server, for one WEB_CONCURRENCY value. */
 async function measure(server: BenchServer, options: BenchOptions, webConcurrency: number, full: boolean, accounts: () => Promise<Account[]>, argon2: (bound: Argon2Bound) => void): Promise<ScenarioResult[]> {
   const wanted = (name: string) => (options.only.length === 0 || options.only.includes(name)) && (full || name === '__typename' || name === 'me');
-  const settings = { duration: options.duration, warmup: options.warmup, connections: options.connections, webConcurrency };
+  const settings = { duration: options.duration, warmup: options.warmup, connections: options.connections, webConcurrency, cpu: () => sampleCpu(server.pid) };
   const results: ScenarioResult[] = [];
   const run = async (scenario: Scenario) => {
     const result = await runScenario(server.url, scenario, settings);
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
   const machine = { nproc: cpus().length, cpu: cpuModel(), node: process.version, threadpool: threadpoolSize(process.env) };
   console.log(`girok bench: ${machine.nproc} cpus (${machine.cpu}), node ${machine.node}, UV_THREADPOOL_SIZE ${machine.threadpool}`);
   console.log(`${options.smoke ? 'smoke: ' : ''}${options.duration} s per scenario after ${options.warmup} s warm-up, ${options.connections} connections, WEB_CONCURRENCY ${options.webConcurrency.join(' and ')}\n`);
-  console.log(`${'scenario'.padEnd(14)} ${'wc'.padStart(3)}     ${'req/s'.padStart(9)}  ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'errors'.padStart(7)}`);
+  console.log(`${'scenario'.padEnd(14)} ${'wc'.padStart(3)}     ${'req/s'.padStart(9)}  ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'errors'.padStart(7)}  ${'server CPU µs/req'.padStart(17)} ${'pg CPU µs/req'.padStart(13)}`);
 
   const smtp = await startSmtpCapture();
   const database = await openBenchDatabase(options.databaseUrl, options.adminDatabaseUrl);
@@ -134,7 +135,7 @@ function summarize(scenarios: ScenarioResult[], argon2: Argon2Bound | undefined,
 }
 
 function printRow(r: ScenarioResult): void {
-  console.log(`${r.name.padEnd(14)} ${String(r.webConcurrency).padStart(3)}     ${fmt(r.requestsPerSecond, 9)}  ${fmt(r.p50, 7)} ${fmt(r.p99, 7)} ${String(r.errors).padStart(7)}`);
+  console.log(`${r.name.padEnd(14)} ${String(r.webConcurrency).padStart(3)}     ${fmt(r.requestsPerSecond, 9)}  ${fmt(r.p50, 7)} ${fmt(r.p99, 7)} ${String(r.errors).padStart(7)}  ${fmt(r.serverCpuUs, 17, 0)} ${fmt(r.postgresCpuUs, 13, 0)}`);
 }
 
 function fmt(value: number, width: number, digits = 1): string {

@@ -19,6 +19,8 @@ export interface ServerSettings {
 /** The compiled server as a user starts it: `node dist/src/main.js`, production settings. */
 export interface BenchServer {
   url: string;
+  /** The process started (the primary when WEB_CONCURRENCY > 1). */
+  pid: number;
   config: Config;
   stop(): Promise<void>;
 }
@@ -84,6 +86,7 @@ export async function startServer(settings: ServerSettings): Promise<BenchServer
   }
   return {
     url: `${base}/graphql`,
+    pid: child.pid!,
     config,
     async stop() {
       const code = await stopChild(child, exited);
