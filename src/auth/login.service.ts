@@ -35,15 +35,19 @@ export class LoginService {
     // Said only to someone who knows the password, so it reveals nothing new.
     if (!user.emailVerified) throw new EmailNotVerifiedError();
 
-    const rehashed = hasher.needsRehash(user.passwordHash) ? await hasher.hash(password) : null;
-    const issued = await em.transactional(async (tx) => {
-      const managed = tx.merge(user);
-      if (rehashed) managed.passwordHash = rehashed;
-      const issued = await sessions.start(tx, managed, client);
-      recordEvent(tx, managed, SecurityEventType.LOGIN_SUCCEEDED, client, issued.session.id);
-      return issued;
-    });
+    // Without a rehash, starting the session is one atomic statement; with one, the new hash
+    // and the session commit together.
+    const issued = hasher.needsRehash(user.passwordHash)
+      ? await this.startWithRehash(em, user, await hasher.hash(password), client)
+      : await sessions.start(em, user, client, SecurityEventType.LOGIN_SUCCEEDED);
     return toToken(tokens, issued);
+  }
+
+  private startWithRehash(em: EntityManager, user: User, passwordHash: string, client: ClientInfo) {
+    return em.transactional(async (tx) => {
+      await tx.nativeUpdate(User, { id: user.id }, { passwordHash });
+      return this.deps.sessions.start(tx, user, client, SecurityEventType.LOGIN_SUCCEEDED);
+    });
   }
 
   async refresh(em: EntityManager, presented: string, client: ClientInfo): Promise<Token> {

@@ -72,7 +72,7 @@ export class PasswordService {
       owner.passwordHash = passwordHash;
       await sessions.revokeAll(tx, owner, 'password_reset');
       const issued = await sessions.start(tx, owner, client);
-      recordEvent(tx, owner, SecurityEventType.PASSWORD_RESET, client, issued.session.id);
+      recordEvent(tx, owner, SecurityEventType.PASSWORD_RESET, client, issued.sessionId);
       outbox.enqueue(tx, { kind: 'password-changed', to: owner.email, locale: owner.locale });
       return { ok: true as const, issued };
     });

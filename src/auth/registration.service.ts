@@ -88,8 +88,8 @@ export class RegistrationService {
       const { user: owner } = check;
       owner.emailVerified = true;
       const issued = await sessions.start(tx, owner, client);
-      recordEvent(tx, owner, SecurityEventType.EMAIL_VERIFIED, client, issued.session.id);
-      recordEvent(tx, owner, SecurityEventType.LOGIN_SUCCEEDED, client, issued.session.id);
+      recordEvent(tx, owner, SecurityEventType.EMAIL_VERIFIED, client, issued.sessionId);
+      recordEvent(tx, owner, SecurityEventType.LOGIN_SUCCEEDED, client, issued.sessionId);
       return { ok: true as const, issued };
     });
     // A failed try is thrown only now, after its attempt count has committed.

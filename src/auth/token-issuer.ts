@@ -5,7 +5,7 @@ import type { AccessTokens } from './tokens';
 /** Turns a started or rotated session into the Token a client receives. */
 export function toToken(tokens: AccessTokens, issued: IssuedSession): Token {
   return {
-    accessToken: tokens.sign({ userId: issued.user.id, sessionId: issued.session.id }),
+    accessToken: tokens.sign({ userId: issued.user.id, sessionId: issued.sessionId }),
     refreshToken: issued.refreshToken,
     tokenType: 'Bearer',
     expiresIn: tokens.ttlSeconds,
