@@ -84,7 +84,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       if (applied.length) server.log.info({ migrations: applied }, 'applied database migrations');
     }
 
-    const outbox = new Outbox({ orm, config, log: server.log });
+    const outbox = new Outbox({ orm, config, log: server.log, options: { leaseSeconds: config.mail.leaseSeconds } });
     const tokens = new AccessTokens(config.jwt, keys.signing, keys.verifying);
     const hasher = new PasswordHasher(config.argon2);
     const sessions = new SessionService(config.jwt);

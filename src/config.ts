@@ -48,6 +48,8 @@ export interface Config {
     readonly from: string;
     readonly maxAttempts: number;
     readonly retentionSeconds: number;
+    /** Seconds a claimed mail stays off other workers; a dead worker's mails wait this long. */
+    readonly leaseSeconds: number;
   };
   readonly redisUrl: string | null;
   readonly jwt: {
@@ -167,6 +169,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       from: read.string('MAIL_FROM', `${read.string('APP_NAME', 'Girok')} <no-reply@localhost>`),
       maxAttempts: read.integer('MAIL_MAX_ATTEMPTS', 8, 1, 100),
       retentionSeconds: read.integer('MAIL_RETENTION', 7 * 24 * 3600, 60, 365 * 24 * 3600),
+      leaseSeconds: read.integer('MAIL_LEASE', 120, 1, 3600),
     },
     redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
     jwt: {
