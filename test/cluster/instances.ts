@@ -53,7 +53,15 @@ function spawnInstance(name: string, env: Record<string, string>, clientIp: stri
   let text = '';
   child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const exited = new Promise<number | string | null>((done) => child.once('exit', (code, signal) => done(code ?? signal)));
+  // Should the test process end without its afterAll, it still takes its servers along.
+  const orphanGuard = () => child.kill('SIGKILL');
+  process.once('exit', orphanGuard);
+  const exited = new Promise<number | string | null>((done) =>
+    child.once('exit', (code, signal) => {
+      process.removeListener('exit', orphanGuard);
+      done(code ?? signal);
+    }),
+  );
   const instance: Instance = {
     name,
     child,
