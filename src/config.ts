@@ -283,11 +283,13 @@ class Reader {
     return raw;
   }
 
-  /** Fastify's trustProxy: true/false, a hop count, or a comma list of addresses/CIDRs. */
+  /** Fastify's trustProxy: true/false, or a comma list of proxy addresses/CIDRs. */
   trustProxy(name: string): boolean | string {
     const raw = this.optional(name);
     if (raw === null || raw.toLowerCase() === 'false') return false;
     if (raw.toLowerCase() === 'true') return true;
+    // Fastify 5 has no hop count; a bare number would silently be read as an address.
+    if (/^\d+$/.test(raw)) throw new ConfigError(name, 'must be true, false, or the addresses/CIDRs of your proxies (Fastify 5 takes no hop count)');
     return raw;
   }
 }

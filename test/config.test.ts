@@ -36,6 +36,7 @@ describe('config', () => {
     [{ SMTP_URL: 'not a url' }, 'SMTP_URL'],
     [{ REVEAL_EMAIL_TAKEN: 'maybe' }, 'REVEAL_EMAIL_TAKEN'],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
+    [{ TRUST_PROXY: '1' }, 'TRUST_PROXY'],
   ])('stops on %j naming the variable', (env, variable) => {
     const error = failure(env);
     expect(error.variable).toBe(variable);
