@@ -1,4 +1,6 @@
 import { request } from 'node:http';
+import { Client } from 'pg';
+import { createTestDatabase } from './support/database';
 import { startTestServer, type TestServer } from './support/server';
 import { LOGIN, ME, bearer, createVerifiedUser } from './support/flows';
 
@@ -66,6 +68,37 @@ describe('unexpected failures', () => {
       expect((await fetch(new URL('/healthz', server.url))).status).toBe(200);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('/readyz when the database refuses connections', () => {
+  const admin = process.env.TEST_DATABASE_URL;
+  // Cutting one database off needs a server to do it on; PGlite lives inside the app.
+  const runOnPostgres = admin ? it : it.skip;
+  if (!admin) console.log('skipping the /readyz outage test: it needs TEST_DATABASE_URL (a real PostgreSQL)');
+
+  runOnPostgres('answers 503 while no connection can be made, and 200 once it can', async () => {
+    const database = await createTestDatabase();
+    const server = await startTestServer({}, database);
+    const name = new URL(database.url!).pathname.slice(1);
+    const cut = new Client({ connectionString: admin });
+    await cut.connect();
+    try {
+      await cut.query(`alter database ${name} allow_connections false`);
+      await cut.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
+      const down = await fetch(new URL('/readyz', server.url));
+      expect(down.status).toBe(503);
+      expect(await down.json()).toEqual({ status: 'unavailable', database: 'down' });
+      expect((await fetch(new URL('/healthz', server.url))).status).toBe(200);
+
+      await cut.query(`alter database ${name} allow_connections true`);
+      expect((await fetch(new URL('/readyz', server.url))).status).toBe(200);
+    } finally {
+      await cut.query(`alter database ${name} allow_connections true`);
+      await cut.end();
+      await server.close();
+      await database.drop();
     }
   });
 });
