@@ -1,29 +1,17 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Config, Locale } from '../config';
+import type { Locale } from '../config';
 import { CodePurpose } from '../codes/code.entity';
-import type { CodeService } from '../codes/code.service';
 import type { Viewer } from '../context';
 import { InvalidCredentialsError, RateLimitedError } from '../errors';
-import type { Outbox } from '../mail/outbox';
 import { recordEvent, SecurityEventType } from '../security/security-log';
 import { Session } from '../sessions/session.entity';
-import type { ClientInfo, SessionService } from '../sessions/session.service';
+import type { ClientInfo } from '../sessions/session.service';
 import { User } from '../users/user.entity';
 import type { Token } from './auth.types';
-import type { PasswordHasher } from './passwords';
 import { checkPassword } from './password-policy';
+import type { AuthDeps } from './auth.deps';
 import { toToken } from './token-issuer';
-import type { AccessTokens } from './tokens';
 import { parseCode, parseEmail } from './validation';
-
-export interface PasswordDeps {
-  config: Config;
-  codes: CodeService;
-  hasher: PasswordHasher;
-  outbox: Outbox;
-  sessions: SessionService;
-  tokens: AccessTokens;
-}
 
 /**
  * requestPasswordReset answers no sooner than this, whichever path it took, so the time
@@ -33,7 +21,7 @@ const RESET_REQUEST_FLOOR_MS = 150;
 
 /** Forgotten password (code by mail) and a signed-in password change. */
 export class PasswordService {
-  constructor(private readonly deps: PasswordDeps) {}
+  constructor(private readonly deps: AuthDeps) {}
 
   async requestReset(em: EntityManager, rawEmail: unknown, locale: Locale | null): Promise<true> {
     const started = Date.now();

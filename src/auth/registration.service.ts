@@ -1,31 +1,19 @@
 import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
-import type { Config, Locale } from '../config';
+import type { Locale } from '../config';
 import { CodePurpose } from '../codes/code.entity';
-import type { CodeService } from '../codes/code.service';
 import { EmailTakenError } from '../errors';
-import type { Outbox } from '../mail/outbox';
-import type { ClientInfo, SessionService } from '../sessions/session.service';
+import type { ClientInfo } from '../sessions/session.service';
 import { recordEvent, SecurityEventType } from '../security/security-log';
 import { User } from '../users/user.entity';
 import type { RegisterPayload, Token } from './auth.types';
-import type { PasswordHasher } from './passwords';
 import { checkPassword } from './password-policy';
+import type { AuthDeps } from './auth.deps';
 import { toToken } from './token-issuer';
-import type { AccessTokens } from './tokens';
 import { parseCode, parseEmail } from './validation';
-
-export interface RegistrationDeps {
-  config: Config;
-  codes: CodeService;
-  hasher: PasswordHasher;
-  outbox: Outbox;
-  sessions: SessionService;
-  tokens: AccessTokens;
-}
 
 /** register → emailed code → verifyEmail (which logs the person in), and resending the code. */
 export class RegistrationService {
-  constructor(private readonly deps: RegistrationDeps) {}
+  constructor(private readonly deps: AuthDeps) {}
 
   async register(em: EntityManager, input: { email: unknown; password: unknown }, locale: Locale, client: ClientInfo): Promise<RegisterPayload> {
     const email = parseEmail(input.email);
