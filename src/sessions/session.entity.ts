@@ -21,11 +21,11 @@ export class Session {
   createdAt: Date = new Date();
 
   @Property({ type: 'datetime', defaultRaw: 'now()' })
-  @Field(() => GraphQLDateTimeISO)
+  @Field(() => GraphQLDateTimeISO, { description: 'Last login or refresh of this session.' })
   lastUsedAt: Date = new Date();
 
   @Property({ type: 'datetime' })
-  @Field(() => GraphQLDateTimeISO)
+  @Field(() => GraphQLDateTimeISO, { description: 'When it ends unless refreshed before; each refresh moves it.' })
   expiresAt!: Date;
 
   @Property({ type: 'datetime', nullable: true })
@@ -36,10 +36,10 @@ export class Session {
   revokedReason?: string | null;
 
   @Property({ type: 'string', length: 512, nullable: true })
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'User-Agent of the last login or refresh.' })
   userAgent?: string | null;
 
   @Property({ type: 'string', length: 64, nullable: true })
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Client address of the last login or refresh (behind a proxy, see TRUST_PROXY).' })
   ip?: string | null;
 }
