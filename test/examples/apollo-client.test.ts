@@ -9,8 +9,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let server: TestServer;
 beforeAll(async () => {
-  // One-second access tokens, so the test can watch them expire.
-  server = await startTestServer({ ACCESS_TOKEN_TTL: '1' });
+  // Two-second access tokens, so the test can watch them expire. (With one second, a token
+  // issued late in a second, as exp counts whole seconds, could die before its first use.)
+  server = await startTestServer({ ACCESS_TOKEN_TTL: '2' });
 });
 afterAll(() => server?.close());
 
@@ -36,7 +37,7 @@ describe('Apollo Client example', () => {
     const girok = clientWithCounter();
     const email = await signIn(girok);
     const before = girok.store.get()!;
-    await sleep(2100);
+    await sleep(3100);
 
     const { data } = await girok.client.query({ query: MeDocument, fetchPolicy: 'network-only' });
     expect(data?.me?.email).toBe(email);
@@ -48,7 +49,7 @@ describe('Apollo Client example', () => {
   it('on UNAUTHENTICATED refreshes once for concurrent requests, retries them and stores the rotated pair', async () => {
     const girok = clientWithCounter();
     await signIn(girok);
-    await sleep(2100);
+    await sleep(3100);
     // Pretend the client believes its token is still good: the server's UNAUTHENTICATED must drive the refresh.
     const stale = { ...girok.store.get()!, refreshAt: Date.now() + 3600_000 };
     girok.store.set(stale);
@@ -60,7 +61,7 @@ describe('Apollo Client example', () => {
     expect(rotated.refreshToken).not.toBe(stale.refreshToken);
 
     // The rotated refresh token is the one that works next time.
-    await sleep(2100);
+    await sleep(3100);
     const { data } = await girok.client.query({ query: SessionsDocument, fetchPolicy: 'network-only' });
     expect(data?.sessions.length).toBeGreaterThan(0);
     expect(girok.refreshes()).toBe(2);
@@ -72,7 +73,7 @@ describe('Apollo Client example', () => {
     await signIn(girok);
     await girok.client.mutate({ mutation: LogoutDocument, variables: { refreshToken: girok.store.get()!.refreshToken } });
     girok.store.set({ ...girok.store.get()!, refreshAt: Date.now() + 3600_000 });
-    await sleep(2100);
+    await sleep(3100);
 
     const failure = await girok.client.query({ query: SessionsDocument, fetchPolicy: 'network-only' }).catch((error: unknown) => error);
     expect(CombinedGraphQLErrors.is(failure) && failure.errors[0].extensions?.code).toBe('UNAUTHENTICATED');
