@@ -71,20 +71,20 @@ describe('login failures per account', () => {
 
 describe('login backoff', () => {
   it('ends, so the owner gets back in, and grows with each lockout', async () => {
-    const server = await serverWith({ RATE_LIMIT_LOGIN_FAILURES: '2', RATE_LIMIT_LOGIN_WINDOW: '1', RATE_LIMIT_LOGIN_MAX_BACKOFF: '60' });
+    const server = await serverWith({ RATE_LIMIT_LOGIN_FAILURES: '2', RATE_LIMIT_LOGIN_WINDOW: '2', RATE_LIMIT_LOGIN_MAX_BACKOFF: '60' });
     const { email, password } = await createVerifiedUser(server);
     const lockOut = async () => {
-      // The window is 1 s, so both failures must land inside it.
+      // The window is 2 s, so both failures (and the check after them) must land inside it.
       await Promise.all([login(server, email, 'wrong password'), login(server, email, 'wrong password')]);
       const limited = await login(server, email, password);
       expect(errorCode(limited)).toBe('RATE_LIMITED');
       return limited.errors![0].extensions!.retryAfter as number;
     };
-    expect(await lockOut()).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    expect((await login(server, email, password)).data?.login.tokenType).toBe('Bearer');
     expect(await lockOut()).toBe(2);
     await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect((await login(server, email, password)).data?.login.tokenType).toBe('Bearer');
+    expect(await lockOut()).toBe(4);
+    await new Promise((resolve) => setTimeout(resolve, 4100));
     expect((await login(server, email, password)).data?.login.tokenType).toBe('Bearer');
   });
 });
