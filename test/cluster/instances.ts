@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { withClient } from '../support/database';
 import { Redis } from 'ioredis';
 import { postGraphql, type GraphqlResponse } from '../support/server';
 
@@ -141,11 +142,5 @@ export async function deleteKeys(redisUrl: string, patterns: string[]): Promise<
 
 /** A PostgreSQL query on the shared database, as the test's own observer. */
 export async function query<T = Record<string, any>>(databaseUrl: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
+  return withClient(databaseUrl, async (client) => (await client.query(sql, params)).rows as T[]);
 }

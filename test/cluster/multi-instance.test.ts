@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrationsList } from '../../src/db/migrations';
 import { LOGIN, LOGOUT, ME, PASSWORD, REFRESH, REGISTER, VERIFY, bearer, type TokenPayload } from '../support/flows';
+import { ADMIN_DATABASE_URL, createPostgresDatabase } from '../support/database';
 import { codeIn, errorCode, type GraphqlResponse } from '../support/server';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
 import { deleteKeys, query, startInstances, stopInstances, unreachable, waitUntil, type Instance } from './instances';
 
-const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const ADMIN_URL = ADMIN_DATABASE_URL;
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 // This run's addresses and client IP name its rate-limit keys, so other runs sharing the Redis keep theirs.
 const RUN = randomBytes(4).toString('hex');
@@ -56,7 +57,7 @@ beforeAll(async () => {
     console.warn(`skipping the multi-instance test: ${skipped}`);
     return;
   }
-  database = await createDatabase();
+  database = await createPostgresDatabase(`girok_test_multi_${RUN}`, ADMIN_URL);
   smtp = await startSmtpCapture();
   dataDir = mkdtempSync(join(tmpdir(), 'girok-multi-'));
   const env = { ...INSTANCE_ENV, DATABASE_URL: database.url, REDIS_URL, SMTP_URL: smtp.url, DATA_DIR: dataDir };
@@ -240,14 +241,6 @@ describe('three instances on one PostgreSQL and one Redis', () => {
     expect(servedAfter.every((c) => c.ok)).toBe(true);
   }, 60_000);
 });
-
-async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `girok_test_multi_${RUN}`;
-  await query(ADMIN_URL, `create database ${name}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => query(ADMIN_URL, `drop database if exists ${name} with (force)`).then(() => undefined) };
-}
 
 function address(label: string): string {
   return `${label}-${RUN}@example.test`;

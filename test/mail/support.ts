@@ -1,37 +1,20 @@
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { Client } from 'pg';
 import { type Config, loadConfig } from '../../src/config';
 import { migrate, ormOptions } from '../../src/db/orm';
 import { Outbox, type OutboxOptions } from '../../src/mail/outbox';
+import { createPostgresDatabase } from '../support/database';
 
-/** The PostgreSQL server mail tests create their databases on. */
-export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-
-/** A fresh, migrated database for one test file. */
+/** A fresh, migrated database for one test file (always the real PostgreSQL). */
 export async function createMailDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `girok_test_mail_${randomBytes(5).toString('hex')}`;
-  await admin((client) => client.query(`create database ${name}`));
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const orm = await MikroORM.init(ormOptions(url.toString(), { database: { url: url.toString(), poolSize: 2, migrateOnBoot: true } }));
+  const database = await createPostgresDatabase('girok_test_mail');
+  const orm = await MikroORM.init(ormOptions(database.url, { database: { url: database.url, poolSize: 2, migrateOnBoot: true } }));
   await migrate(orm);
   await orm.close();
-  return { url: url.toString(), drop: () => admin((client) => client.query(`drop database if exists ${name} with (force)`)).then(() => undefined) };
-}
-
-async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
+  return database;
 }
 
 /** Config as the server would read it, pointed at this database and SMTP server. */

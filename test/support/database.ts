@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
+/** The PostgreSQL server tests make their databases on when they need a real one. */
+export const ADMIN_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
 /** A database of its own for one test file, or null when tests use embedded PGlite. */
 export interface TestDatabase {
   /** DATABASE_URL for the app; null means "no DATABASE_URL": the embedded default. */
@@ -13,9 +16,12 @@ export interface TestDatabase {
  * without it, the app runs on its embedded PGlite in the test's own data directory.
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const admin = process.env.TEST_DATABASE_URL;
-  if (!admin) return { url: null, drop: async () => {} };
-  const name = `girok_test_${randomBytes(6).toString('hex')}`;
+  return process.env.TEST_DATABASE_URL ? createPostgresDatabase('girok_test') : { url: null, drop: async () => {} };
+}
+
+/** A fresh, empty database on the real PostgreSQL, whatever TEST_DATABASE_URL says about PGlite. */
+export async function createPostgresDatabase(prefix: string, admin = ADMIN_DATABASE_URL): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   await withClient(admin, (client) => client.query(`create database ${name}`));
   const url = new URL(admin);
   url.pathname = `/${name}`;
@@ -25,7 +31,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+/** Runs `work` on a short-lived connection to `url`. */
+export async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
