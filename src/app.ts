@@ -63,15 +63,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
   });
-  let draining = false;
   server.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
-  });
-  server.addHook('onSend', async (_request, reply, payload) => {
-    // Answers sent during shutdown close their connection, so keep-alive clients do not
-    // hold the drain open until their idle timeout.
-    if (draining) reply.header('connection', 'close');
-    return payload;
   });
 
   const embedded: EmbeddedDatabase | null = config.database.url ? null : await startEmbeddedDatabase(config.dataDir);
@@ -126,8 +119,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       },
       close() {
         closing ??= (async () => {
-          draining = true;
-          await server.close();
+          // close() ends the connections idle at that moment; one busy then would stay kept
+          // alive after its answer for as long as the client likes. Close each as it falls idle.
+          const sweep = setInterval(() => server.server.closeIdleConnections(), 100);
+          try {
+            await server.close();
+          } finally {
+            clearInterval(sweep);
+          }
           await outbox.stop();
           await readyLimiterStore.close();
           await readyOrm.close(true);

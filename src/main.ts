@@ -20,10 +20,6 @@ async function main(): Promise<void> {
     // Still booting: nothing is served yet, and a migration in progress rolls back with its transaction.
     if (!app) process.exit(0);
     app.server.log.info({ reason }, 'shutting down');
-    // close() ends the connections idle at that moment; one busy then would stay kept alive
-    // after its response for as long as the client likes. Close each as it falls idle.
-    const http = app.server.server;
-    setInterval(() => http.closeIdleConnections(), 100).unref();
     app.close().then(
       () => process.exit(0),
       (error) => {
