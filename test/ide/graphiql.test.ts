@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { buildIdeAssets } from '../../scripts/build-ide';
-import { startTestServer, type TestServer } from '../support/server';
+import { fetchAll, startTestServer, type TestServer } from '../support/server';
 import { createVerifiedUser } from '../support/flows';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -42,10 +42,12 @@ describe('GET /graphql', () => {
   });
 
   it('serves only the bundled assets', async () => {
-    expect((await fetch(`${origin}/graphql/ide/graphiql.js`)).status).toBe(200);
-    expect((await fetch(`${origin}/graphql/ide/graphiql.css`)).headers.get('content-type')).toMatch(/^text\/css/);
-    expect((await fetch(`${origin}/graphql/ide/fingerprint`)).status).toBe(404);
-    expect((await fetch(`${origin}/graphql/ide/..%2F..%2Fpackage.json`)).status).toBe(404);
+    const script = await fetchAll(`${origin}/graphql/ide/graphiql.js`);
+    expect(script.status).toBe(200);
+    expect(script.body.length).toBeGreaterThan(100_000);
+    expect((await fetchAll(`${origin}/graphql/ide/graphiql.css`)).headers.get('content-type')).toMatch(/^text\/css/);
+    expect((await fetchAll(`${origin}/graphql/ide/fingerprint`)).status).toBe(404);
+    expect((await fetchAll(`${origin}/graphql/ide/..%2F..%2Fpackage.json`)).status).toBe(404);
   });
 
   it('is not served when GRAPHQL_IDE=false (the production default)', async () => {
@@ -53,7 +55,7 @@ describe('GET /graphql', () => {
     try {
       const response = await fetch(off.url, { headers: { accept: 'text/html' } });
       expect(response.status).toBe(404);
-      expect((await fetch(`${new URL(off.url).origin}/graphql/ide/graphiql.js`)).status).toBe(404);
+      expect((await fetchAll(`${new URL(off.url).origin}/graphql/ide/graphiql.js`)).status).toBe(404);
     } finally {
       await off.close();
     }

@@ -79,6 +79,17 @@ export async function postGraphql<T>(url: string, query: string, variables?: Rec
   return { status: response.status, headers: response.headers, ...body };
 }
 
+/**
+ * fetch() that reads the whole body before it returns. A body left unread keeps its response
+ * unfinished on the server (a large one stalls on the socket), so the connection never falls
+ * idle and the server's graceful close waits for it until the client's garbage collector
+ * happens to cancel the stream.
+ */
+export async function fetchAll(url: string | URL, init?: RequestInit): Promise<{ status: number; headers: Headers; body: Buffer }> {
+  const response = await fetch(url, init);
+  return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
+}
+
 /** The 6-digit code in a captured mail's plain-text part. */
 export function codeIn(mail: CapturedMail): string {
   const match = /\b(\d{6})\b/.exec(mail.text);
