@@ -16,5 +16,6 @@ module.exports = {
       },
     ],
   },
+  globalSetup: '<rootDir>/test/support/announce.js',
   testTimeout: 60_000,
 };

@@ -122,10 +122,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           // close() ends the connections idle at that moment; one busy then would stay kept
           // alive after its answer for as long as the client likes. Close each as it falls idle.
           const sweep = setInterval(() => server.server.closeIdleConnections(), 100);
+          // A client that never finishes sending its request, or never reads its answer,
+          // would hold the drain open for as long as it likes: past the deadline, cut it.
+          const deadline = setTimeout(() => {
+            server.log.warn({ timeoutSeconds: config.http.shutdownTimeout }, 'shutdown: cutting connections still busy after SHUTDOWN_TIMEOUT');
+            server.server.closeAllConnections();
+          }, config.http.shutdownTimeout * 1000);
           try {
             await server.close();
           } finally {
             clearInterval(sweep);
+            clearTimeout(deadline);
           }
           await outbox.stop();
           await readyLimiterStore.close();

@@ -26,6 +26,8 @@ export interface Config {
     readonly host: string;
     readonly trustProxy: boolean | string;
     readonly bodyLimit: number;
+    /** Seconds a graceful close waits for requests in flight before it cuts their connections. */
+    readonly shutdownTimeout: number;
     readonly graphqlIde: boolean;
     readonly introspection: boolean;
   };
@@ -148,6 +150,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       host: read.string('HOST', production ? '0.0.0.0' : '127.0.0.1'),
       trustProxy: read.trustProxy('TRUST_PROXY'),
       bodyLimit: read.integer('HTTP_BODY_LIMIT', 64 * 1024, 1024, 10 * 1024 * 1024),
+      shutdownTimeout: read.integer('SHUTDOWN_TIMEOUT', 10, 1, 600),
       graphqlIde: read.boolean('GRAPHQL_IDE', !production),
       introspection: read.boolean('GRAPHQL_INTROSPECTION', !production),
     },

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { Client } from 'pg';
 import { createTestDatabase } from './support/database';
 import { startTestServer, type TestServer } from './support/server';
@@ -115,6 +116,25 @@ describe('graceful shutdown', () => {
     expect(JSON.parse(answer.body)).toEqual({ data: { __typename: 'Query' } });
     await closed;
     await expect(fetch(server.url, { method: 'POST', body })).rejects.toThrow();
+    await server.close();
+  });
+
+  it('cuts a connection still busy after SHUTDOWN_TIMEOUT instead of waiting on it forever', async () => {
+    const server = await startTestServer({ SHUTDOWN_TIMEOUT: '1' });
+    // Headers of a POST whose body never comes: the request stays in flight.
+    const target = new URL(server.url);
+    const socket = connect(Number(target.port), target.hostname);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const ended = new Promise((resolve) => socket.once('close', resolve));
+    socket.write(`POST /graphql HTTP/1.1\r\nhost: ${target.host}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"query":`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    const outcome = await Promise.race([
+      server.app.close().then(() => 'closed'),
+      new Promise((resolve) => setTimeout(() => resolve('still draining after 10 s'), 10_000)),
+    ]);
+    expect(outcome).toBe('closed');
+    await ended;
     await server.close();
   });
 });
