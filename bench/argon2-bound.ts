@@ -1,4 +1,4 @@
-import { PasswordHasher } from '../src/auth/passwords';
+import { PasswordHasher } from '../src/crypto/password-hasher';
 import type { Config } from '../src/config';
 
 export interface Argon2Bound {

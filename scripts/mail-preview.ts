@@ -1,8 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config';
-import type { MailMessage } from '../src/mail/mail.types';
-import { createRenderer, MAIL_KINDS } from '../src/mail/renderer';
+import { LOCALES } from '../src/config';
+import { MAIL_KINDS, isCodeMailKind, type MailMessage } from '../src/mail/mail.types';
+import { createRenderer } from '../src/mail/renderer';
 
 /**
  * Renders every mail in both languages to `dataDir/mail-preview/<kind>.<locale>.html`
@@ -15,17 +16,16 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const expiresInMinutes = Math.ceil(config.codes.ttl / 60);
   for (const kind of MAIL_KINDS) {
-    for (const locale of ['en', 'ko'] as const) {
-      const message: MailMessage =
-        kind === 'verification-code' || kind === 'password-reset-code'
-          ? { kind, to: 'preview@example.com', locale, code: '123456', expiresInMinutes }
-          : { kind, to: 'preview@example.com', locale };
+    for (const locale of LOCALES) {
+      const message: MailMessage = isCodeMailKind(kind)
+        ? { kind, to: 'preview@example.com', locale, code: '123456', expiresInMinutes }
+        : { kind, to: 'preview@example.com', locale };
       const mail = renderer.render(message);
       writeFileSync(join(dir, `${kind}.${locale}.html`), mail.html);
       writeFileSync(join(dir, `${kind}.${locale}.txt`), `Subject: ${mail.subject}\n\n${mail.text}`);
     }
   }
-  console.log(`wrote ${MAIL_KINDS.length * 2} previews to ${dir}`);
+  console.log(`wrote ${MAIL_KINDS.length * LOCALES.length} previews to ${dir}`);
 }
 
 main().catch((error) => {

@@ -1,28 +1,21 @@
 import 'reflect-metadata';
-import { MikroORM } from '@mikro-orm/postgresql';
 import { loadConfig } from '../src/config';
-import { startEmbeddedDatabase } from '../src/db/embedded';
-import { migrate, ormOptions } from '../src/db/orm';
+import { Database } from '../src/db/database';
+import { entities } from '../src/entities';
 
 /**
- * `migrate`: apply pending migrations (what boot does unless MIGRATE_ON_BOOT=false).
- * `create [name]`: apply pending ones, then write a migration for what the entities add.
+ * `migrate`: apply pending migrations (what boot does unless MIGRATE_ON_BOOT=false), on
+ * DATABASE_URL or the embedded default. For the rest (`create`, `list`, `down`, `debug`) use
+ * MikroORM's own CLI, `npx mikro-orm …`, which reads mikro-orm.config.ts.
  */
 async function main(): Promise<void> {
-  const [command = 'migrate', name] = process.argv.slice(2);
   const config = loadConfig();
-  const embedded = config.database.url ? null : await startEmbeddedDatabase(config.dataDir);
-  const orm = await MikroORM.init(ormOptions(config.database.url ?? embedded!.url, config));
+  const database = await Database.open(config.database, config.dataDir, entities);
   try {
-    const applied = await migrate(orm);
+    const applied = await database.migrate();
     console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
-    if (command === 'create') {
-      const result = await orm.migrator.createMigration(undefined, false, false, name);
-      console.log(result.fileName ? `wrote src/db/migrations/${result.fileName}; add it to src/db/migrations/index.ts` : 'no changes to the schema');
-    }
   } finally {
-    await orm.close();
-    await embedded?.stop();
+    await database.close();
   }
 }
 

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createSchema, printSchemaFile } from '../src/schema';
+import { createSchema, printSchemaFile } from '../src/graphql/schema';
 
 /** Writes schema.graphql from the resolvers; with --check, fails if the committed file differs. */
 async function main(): Promise<void> {

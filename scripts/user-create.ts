@@ -1,34 +1,26 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { Writable } from 'node:stream';
-import { createApp } from '../src/app';
-import { checkPassword } from '../src/auth/password-policy';
-import { PasswordHasher } from '../src/auth/passwords';
-import { parseEmail } from '../src/auth/validation';
+import { createApp, type App } from '../src/app';
 import { ConfigError, loadConfig } from '../src/config';
-import { ClientError } from '../src/errors';
-import { User } from '../src/users/user.entity';
+import { ClientError, EmailTakenError } from '../src/errors';
+import type { ViewerUser } from '../src/viewer/viewer';
 
 /** Thrown when the address already belongs to a verified account. */
 export class UserExistsError extends Error {}
 
 /**
- * Creates a verified account with the server's own email and password rules and hasher. A
- * pending (unverified) registration for the address is taken over: new password, verified.
+ * Creates a verified account through the server's own registration (same address and password
+ * rules, hasher and security timeline). A pending registration for the address is taken over.
  */
-export async function createVerifiedAccount(em: EntityManager, hasher: PasswordHasher, input: { email: string; password: string }): Promise<User> {
-  const email = parseEmail(input.email);
-  const passwordHash = await hasher.hash(checkPassword(input.password, email));
-  return em.transactional(async (tx) => {
-    const existing = await tx.findOne(User, { email });
-    if (existing?.emailVerified) throw new UserExistsError(`${email} already has a verified account`);
-    const user = existing ?? tx.create(User, { email, passwordHash } as User);
-    user.passwordHash = passwordHash;
-    user.emailVerified = true;
-    return user;
-  });
+export async function createVerifiedAccount(app: App, input: { email: string; password: string }): Promise<ViewerUser> {
+  try {
+    return await app.registration.createVerified(app.database.fork(), input);
+  } catch (error) {
+    if (error instanceof EmailTakenError) throw new UserExistsError(`${String(input.email).trim()} already has a verified account`);
+    throw error;
+  }
 }
 
 const USAGE = 'usage: npm run user:create -- --email <address> (--password <password> | --password-stdin)';
@@ -39,11 +31,10 @@ async function main(): Promise<void> {
   const password = values['password-stdin'] ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : values.password;
   if (!values.email || !password) throw new UsageError(USAGE);
 
-  const config = loadConfig();
   // The app's own composition root: same database (embedded or DATABASE_URL), migrations and rules.
-  const app = await createApp(config, { logStream: new Writable({ write: (_chunk, _encoding, done) => done() }) });
+  const app = await createApp(loadConfig(), { logStream: new Writable({ write: (_chunk, _encoding, done) => done() }) });
   try {
-    const user = await createVerifiedAccount(app.orm.em.fork(), new PasswordHasher(config.argon2), { email: values.email, password });
+    const user = await createVerifiedAccount(app, { email: values.email, password });
     console.log(`created verified user ${user.email} (id ${user.id})`);
   } finally {
     await app.close();
@@ -54,7 +45,7 @@ class UsageError extends Error {}
 
 if (require.main === module) {
   main().catch((error) => {
-    if (error instanceof ClientError) console.error(`${error.extensions.field ?? 'input'}: ${error.message}`);
+    if (error instanceof ClientError) console.error(`${String(error.extensions.field ?? 'input')}: ${error.message}`);
     else if (error instanceof ConfigError || error instanceof UserExistsError || error instanceof UsageError) console.error(error.message);
     else console.error('user:create failed:', error instanceof Error ? error.message : error);
     process.exit(error instanceof UsageError ? 2 : 1);

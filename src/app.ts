@@ -1,41 +1,53 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
-import { MikroORM } from '@mikro-orm/postgresql';
-import Fastify, { type FastifyInstance } from 'fastify';
-import type { DestinationStream } from 'pino';
+import type { FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
-import { LoginService } from './auth/login.service';
-import { PasswordService } from './auth/password.service';
-import { PasswordHasher } from './auth/passwords';
-import { RegistrationService } from './auth/registration.service';
-import { loadKeyRing } from './auth/keys';
-import { AccessTokens } from './auth/tokens';
-import { CodeService } from './codes/code.service';
-import type { Config } from './config';
-import { RequestContext, type Services } from './context';
-import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded';
-import { migrate, ormOptions } from './db/orm';
-import { mountGraphql } from './http/graphql';
-import { registerHealthRoutes } from './http/health';
-import { registerJwksRoute } from './http/jwks';
-import { registerIdeRoutes } from './http/ide';
-import { loggerOptions } from './http/logging';
-import { registerMetricsRoute } from './http/metrics';
-import { Outbox } from './mail/outbox';
-import { Metrics } from './observability/metrics';
-import { createSchema } from './schema';
-import { guardMutations } from './abuse/guard-mutations';
+import type { DestinationStream } from 'pino';
 import { LimiterStore } from './abuse/limiter-store';
 import { RateLimits } from './abuse/rate-limits';
-import { SessionService } from './sessions/session.service';
+import { AccessTokens } from './auth/access-tokens';
+import { Authenticator } from './auth/authenticate';
+import { loadKeyRing } from './auth/keys';
+import { LoginService } from './auth/login.service';
+import { PasswordService } from './auth/password.service';
+import { RefreshService } from './auth/refresh.service';
+import { RegistrationService } from './auth/registration.service';
+import { SessionService } from './auth/session.service';
+import { TokenIssuer } from './auth/token-issuer';
+import { CodeStore } from './codes/code.store';
+import type { Config } from './config';
+import { PasswordHasher } from './crypto/password-hasher';
+import { Database } from './db/database';
+import { entities } from './entities';
+import { mountGraphql } from './graphql/apollo';
+import { AuthResolver } from './graphql/auth.resolver';
+import { contextFactory } from './graphql/context';
+import { MetricsPlugin } from './graphql/metrics.plugin';
+import { guardMutations } from './graphql/rate-limit.guard';
+import { createSchema } from './graphql/schema';
+import { SessionResolver } from './graphql/session.resolver';
+import { UserResolver } from './graphql/user.resolver';
+import { registerHealthRoutes } from './http/health';
+import { registerIdeRoutes } from './http/ide';
+import { registerJwksRoute } from './http/jwks';
+import { loggerOptions } from './http/logging';
+import { registerMetricsRoute } from './http/metrics';
+import { createHttpServer } from './http/server';
+import { Mailer } from './mail/mailer';
+import { Outbox } from './mail/outbox';
+import { Metrics } from './observability/metrics';
+import { SecurityLog } from './security/security-log';
+import { SecurityTimeline } from './security/timeline';
+import { SessionStore } from './sessions/session.store';
 
 export interface App {
   readonly config: Config;
-  readonly orm: MikroORM;
+  readonly database: Database;
+  /** The ORM of `database` (tests read and write rows through it). */
+  readonly orm: Database['orm'];
   readonly server: FastifyInstance;
   readonly schema: GraphQLSchema;
-  readonly services: Services;
-  readonly outbox: Outbox;
+  /** Account creation for operators (`npm run user:create`). */
+  readonly registration: RegistrationService;
   /** Starts listening (and the mail worker); resolves to the GraphQL endpoint URL. */
   listen(): Promise<string>;
   /** Stops accepting, finishes in-flight requests and the in-flight mail, closes the database. */
@@ -47,70 +59,72 @@ export interface AppOptions {
   logStream?: DestinationStream;
 }
 
-// A request id from a proxy is kept only if it cannot smuggle anything into a log line.
-const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** The composition root: config in, a ready server out. main.ts and every test call this. */
+/** The composition root: config in, a ready server out. main.ts, the scripts and every test call this. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   // Keys first: a bad key file stops boot before anything starts.
   const keys = loadKeyRing(config);
-  const server = Fastify({
-    logger: loggerOptions(config, options.logStream),
-    trustProxy: config.http.trustProxy,
-    bodyLimit: config.http.bodyLimit,
-    genReqId: (request) => {
-      const incoming = request.headers['x-request-id'];
-      return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    },
-  });
-  server.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
-
-  const embedded: EmbeddedDatabase | null = config.database.url ? null : await startEmbeddedDatabase(config.dataDir);
-  let orm: MikroORM | undefined;
-  let limiterStore: LimiterStore | undefined;
+  const server = createHttpServer(config.http, loggerOptions(config.log, options.logStream));
+  const database = await Database.open(config.database, config.dataDir, entities);
+  let limiterStore: LimiterStore | null = null;
   try {
-    orm = await MikroORM.init(ormOptions(config.database.url ?? embedded!.url, config));
     if (config.database.migrateOnBoot) {
-      const applied = await migrate(orm);
+      const applied = await database.migrate();
       if (applied.length) server.log.info({ migrations: applied }, 'applied database migrations');
     }
 
-    const outbox = new Outbox({ orm, config, log: server.log, options: { leaseSeconds: config.mail.leaseSeconds } });
-    const tokens = new AccessTokens(config.jwt, keys.signing, keys.verifying);
+    // Stores and the bottom floor.
+    const outbox = new Outbox({ database, settings: config.mail, dataDir: config.dataDir, log: server.log });
+    const mailer = new Mailer(outbox);
     const hasher = new PasswordHasher(config.argon2);
-    const sessions = new SessionService(config.jwt);
-    const codes = new CodeService(config.codes);
-    const services: Services = {
-      config,
-      tokens,
-      sessions,
-      registration: new RegistrationService({ config, codes, hasher, outbox, sessions, tokens }),
-      login: new LoginService({ hasher, sessions, tokens }),
-      passwords: new PasswordService({ config, codes, hasher, outbox, sessions, tokens }),
-    };
+    const securityLog = new SecurityLog();
+    const sessions = new SessionStore(config.sessions, database.reads);
+    const codes = new CodeStore(config.codes, securityLog);
+    const tokens = new AccessTokens(config.jwt, keys.signing, keys.verifying);
+    const issuer = new TokenIssuer(tokens);
 
-    const schema = await createSchema();
-    limiterStore = await LimiterStore.open(config.redisUrl, server.log);
-    if (config.rateLimit.enabled) guardMutations(schema, new RateLimits(config.rateLimit, limiterStore));
-    registerHealthRoutes(server, orm);
+    // Features.
+    const registration = new RegistrationService({
+      settings: { revealEmailTaken: config.revealEmailTaken, codeTtl: config.codes.ttl, resendCooldown: config.codes.resendCooldown },
+      codes,
+      hasher,
+      mailer,
+      sessions,
+      securityLog,
+      issuer,
+    });
+    const resolvers = [
+      new AuthResolver(
+        registration,
+        new LoginService({ hasher, sessions, securityLog, issuer }),
+        new RefreshService({ sessions, securityLog, issuer }),
+        new PasswordService({ codes, hasher, mailer, sessions, securityLog, issuer }),
+      ),
+      new SessionResolver(new SessionService({ sessions, securityLog })),
+      new UserResolver(new SecurityTimeline()),
+    ];
+
+    // The edges.
+    const schema = await createSchema(resolvers);
+    if (config.rateLimit.enabled) {
+      limiterStore = await LimiterStore.open(config.redisUrl, config.rateLimit.redisCommandTimeout, server.log);
+      guardMutations(schema, new RateLimits(config.rateLimit, limiterStore));
+    }
+    registerHealthRoutes(server, database);
     registerJwksRoute(server, keys);
     if (config.http.graphqlIde) registerIdeRoutes(server);
-    const metrics = config.metrics.enabled ? new Metrics(orm) : null;
+    const metrics = config.metrics.enabled ? new Metrics(() => outbox.countUnsent()) : null;
     if (metrics) registerMetricsRoute(server, metrics, config.metrics.token);
-    const readyOrm = orm;
-    await mountGraphql(server, schema, config, async (request) => new RequestContext(readyOrm.em.fork(), services, request), metrics ? [metrics.apolloPlugin()] : []);
+    const authenticator = new Authenticator(tokens, sessions);
+    await mountGraphql(server, schema, config, contextFactory(database, authenticator), metrics ? [new MetricsPlugin(metrics).plugin()] : []);
 
-    const readyLimiterStore = limiterStore;
     let closing: Promise<void> | undefined;
     return {
       config,
-      orm,
+      database,
+      orm: database.orm,
       server,
       schema,
-      services,
-      outbox,
+      registration,
       async listen() {
         // Templates compile here: a broken one stops boot before the port opens.
         await outbox.start();
@@ -119,33 +133,37 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       },
       close() {
         closing ??= (async () => {
-          // close() ends the connections idle at that moment; one busy then would stay kept
-          // alive after its answer for as long as the client likes. Close each as it falls idle.
-          const sweep = setInterval(() => server.server.closeIdleConnections(), 100);
-          // A client that never finishes sending its request, or never reads its answer,
-          // would hold the drain open for as long as it likes: past the deadline, cut it.
-          const deadline = setTimeout(() => {
-            server.log.warn({ timeoutSeconds: config.http.shutdownTimeout }, 'shutdown: cutting connections still busy after SHUTDOWN_TIMEOUT');
-            server.server.closeAllConnections();
-          }, config.http.shutdownTimeout * 1000);
-          try {
-            await server.close();
-          } finally {
-            clearInterval(sweep);
-            clearTimeout(deadline);
-          }
+          await drain(server, config.http.shutdownTimeout);
           await outbox.stop();
-          await readyLimiterStore.close();
-          await readyOrm.close(true);
-          await embedded?.stop();
+          await limiterStore?.close();
+          await database.close();
         })();
         return closing;
       },
     };
   } catch (error) {
     await limiterStore?.close();
-    await orm?.close(true);
-    await embedded?.stop();
+    await database.close();
     throw error;
+  }
+}
+
+/**
+ * Stops accepting and waits for the requests in flight. server.close() ends the connections
+ * idle at that moment; one busy then would stay kept alive after its answer for as long as
+ * the client likes, so each is closed as it falls idle. A client that never finishes sending
+ * its request, or never reads its answer, would hold the drain open: past the deadline, cut it.
+ */
+async function drain(server: FastifyInstance, timeoutSeconds: number): Promise<void> {
+  const sweep = setInterval(() => server.server.closeIdleConnections(), 100);
+  const deadline = setTimeout(() => {
+    server.log.warn({ timeoutSeconds }, 'shutdown: cutting connections still busy after SHUTDOWN_TIMEOUT');
+    server.server.closeAllConnections();
+  }, timeoutSeconds * 1000);
+  try {
+    await server.close();
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(deadline);
   }
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSchema, printSchemaFile } from '../src/schema';
+import { createSchema, printSchemaFile } from '../src/graphql/schema';
 
 describe('schema.graphql', () => {
   it('is the schema the resolvers build (run `npm run schema` and commit when this fails)', async () => {

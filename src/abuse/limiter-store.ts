@@ -1,4 +1,3 @@
-import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
@@ -8,45 +7,94 @@ export interface BucketOptions {
   readonly duration: number;
 }
 
+export interface LimiterLogger {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
 /**
  * Makes rate limiters in memory, or in Redis so every instance shares one budget. While
- * Redis does not answer, each Redis limiter falls back to an in-memory twin rather than
- * failing the request.
+ * Redis does not answer (refused, or stalled: every command has a deadline), each Redis
+ * limiter falls back to an in-memory twin rather than failing or holding the request.
  */
 export class LimiterStore {
-  private constructor(private readonly redis: Redis | null) {}
+  private lastFallbackWarning = 0;
 
-  static async open(redisUrl: string | null, log: FastifyBaseLogger): Promise<LimiterStore> {
-    if (!redisUrl) return new LimiterStore(null);
-    const redis = new Redis(redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  private constructor(
+    private readonly redis: Redis | null,
+    private readonly log: LimiterLogger,
+  ) {}
+
+  static async open(redisUrl: string | null, commandTimeoutMs: number, log: LimiterLogger): Promise<LimiterStore> {
+    if (!redisUrl) return new LimiterStore(null, log);
+    const redis = new Redis(redisUrl, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2000,
+      // A Redis that accepts commands but never answers (a partition, a stuck fork) would
+      // otherwise hold every sign-in; past this, the command fails and the memory twin decides.
+      commandTimeout: commandTimeoutMs,
+    });
     let warned = false;
     redis.on('error', (err: Error) => {
       if (!warned) log.warn({ err }, 'rate-limit store: Redis is not answering; limits are per instance until it does');
       warned = true;
     });
-    redis.on('ready', () => (warned = false));
+    redis.on('ready', () => {
+      if (warned) log.info({}, 'rate-limit store: Redis answers again; limits are shared');
+      warned = false;
+    });
     try {
       await redis.connect();
     } catch {
       // Logged by the error handler; ioredis keeps reconnecting in the background.
     }
-    return new LimiterStore(redis);
-  }
-
-  get shared(): boolean {
-    return this.redis !== null;
+    return new LimiterStore(redis, log);
   }
 
   bucket(options: BucketOptions): RateLimiterAbstract {
     const keyPrefix = `girok:rl:${options.keyPrefix}`;
-    const memory = new RateLimiterMemory({ ...options, keyPrefix });
-    if (!this.redis) return memory;
-    return new RateLimiterRedis({ ...options, keyPrefix, storeClient: this.redis, insuranceLimiter: memory });
+    if (!this.redis) return new RateLimiterMemory({ ...options, keyPrefix });
+    const insuranceLimiter = new FallbackLimiter({ ...options, keyPrefix }, () => this.warnFallback());
+    return new RateLimiterRedis({ ...options, keyPrefix, storeClient: this.redis, insuranceLimiter });
+  }
+
+  /** A stalled command emits no 'error' on the connection: say so when memory takes over (once a minute). */
+  private warnFallback(): void {
+    if (Date.now() - this.lastFallbackWarning < 60_000) return;
+    this.lastFallbackWarning = Date.now();
+    this.log.warn({}, 'rate-limit store: a Redis command failed or timed out; this instance decides from memory meanwhile');
   }
 
   async close(): Promise<void> {
     if (!this.redis) return;
     if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis!.disconnect());
     else this.redis.disconnect();
+  }
+}
+
+/** The in-memory twin of a Redis limiter; tells the store each time it has to decide. */
+class FallbackLimiter extends RateLimiterMemory {
+  constructor(
+    options: BucketOptions,
+    private readonly onUse: () => void,
+  ) {
+    super(options);
+  }
+
+  override consume(...args: Parameters<RateLimiterMemory['consume']>) {
+    this.onUse();
+    return super.consume(...args);
+  }
+
+  override penalty(...args: Parameters<RateLimiterMemory['penalty']>) {
+    this.onUse();
+    return super.penalty(...args);
+  }
+
+  override block(...args: Parameters<RateLimiterMemory['block']>) {
+    this.onUse();
+    return super.block(...args);
   }
 }

@@ -1,18 +1,31 @@
 import { GraphQLError } from 'graphql';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { parseEmail } from '../auth/validation';
-import type { Config } from '../config';
-import type { RequestContext } from '../context';
+import type { RateLimitConfig } from '../config';
 import { ErrorCode, RateLimitedError } from '../errors';
 import type { LimiterStore } from './limiter-store';
-import { emailArgument, type MutationPolicy } from './policy';
 
 const DAY = 24 * 3600;
 
 /**
- * The budgets behind MUTATION_POLICIES. Each call reserves its point before the resolver
- * runs, so parallel calls cannot overspend, and gives it back when the outcome should
- * not count.
+ * What an account budget counts: `failures` are INVALID_CREDENTIALS answers (with a growing
+ * backoff), `mail` are calls that may send mail, `codes` are code checks.
+ */
+export type AccountBudget = 'failures' | 'mail' | 'codes';
+
+/** One rate-limited call: which per-IP bucket it spends, and which account budget, if any. */
+export interface LimitedCall {
+  /** The operation, so each one has its own per-IP budget. */
+  readonly name: string;
+  readonly ipBucket: 'auth' | 'refresh';
+  readonly ip: string | null;
+  /** `email:<address>` or `user:<id>`; null when the call names no account (malformed input). */
+  readonly account: string | null;
+  readonly budget?: AccountBudget;
+}
+
+/**
+ * The budgets behind the rate-limit policy. Each call reserves its point before it runs, so
+ * parallel calls cannot overspend, and gives it back when the outcome should not count.
  */
 export class RateLimits {
   private readonly perIp: RateLimiterAbstract;
@@ -22,30 +35,30 @@ export class RateLimits {
   private readonly mail: RateLimiterAbstract;
   private readonly codes: RateLimiterAbstract;
 
-  constructor(private readonly config: Config['rateLimit'], readonly store: LimiterStore) {
-    this.perIp = store.bucket({ keyPrefix: 'ip', points: config.ipPerMinute, duration: 60 });
-    this.refreshPerIp = store.bucket({ keyPrefix: 'ip-refresh', points: config.refreshIpPerMinute, duration: 60 });
-    this.failures = store.bucket({ keyPrefix: 'failures', points: config.loginFailures, duration: config.loginWindow });
+  constructor(
+    private readonly settings: RateLimitConfig,
+    store: LimiterStore,
+  ) {
+    this.perIp = store.bucket({ keyPrefix: 'ip', points: settings.ipPerMinute, duration: 60 });
+    this.refreshPerIp = store.bucket({ keyPrefix: 'ip-refresh', points: settings.refreshIpPerMinute, duration: 60 });
+    this.failures = store.bucket({ keyPrefix: 'failures', points: settings.loginFailures, duration: settings.loginWindow });
     // How many backoffs an account had today: each one lasts twice as long as the last.
     this.lockouts = store.bucket({ keyPrefix: 'lockouts', points: 1_000_000, duration: DAY });
-    this.mail = store.bucket({ keyPrefix: 'mail', points: config.mailPerHour, duration: 3600 });
-    this.codes = store.bucket({ keyPrefix: 'codes', points: config.codePerHour, duration: 3600 });
+    this.mail = store.bucket({ keyPrefix: 'mail', points: settings.mailPerHour, duration: 3600 });
+    this.codes = store.bucket({ keyPrefix: 'codes', points: settings.codePerHour, duration: 3600 });
   }
 
-  /** Runs one auth mutation under its policy; RATE_LIMITED before the resolver when a budget is spent. */
-  async run<T>(field: string, policy: MutationPolicy, args: Record<string, unknown>, ctx: RequestContext, resolve: () => Promise<T>): Promise<T> {
-    await take(policy.ip === 'refresh' ? this.refreshPerIp : this.perIp, `${field}:${ctx.client.ip ?? 'unknown'}`);
-    const account = policy.budget ? await accountKey(policy, args, ctx) : null;
-    if (!account) return resolve();
-    switch (policy.budget) {
+  /** Runs one call under its budgets; RATE_LIMITED before it runs when a budget is spent. */
+  async run<T>(call: LimitedCall, resolve: () => Promise<T>): Promise<T> {
+    await take(call.ipBucket === 'refresh' ? this.refreshPerIp : this.perIp, `${call.name}:${call.ip ?? 'unknown'}`);
+    if (!call.account || !call.budget) return resolve();
+    switch (call.budget) {
       case 'failures':
-        return this.countFailures(account, resolve);
+        return this.countFailures(call.account, resolve);
       case 'mail':
-        return this.refundOnError(this.mail, account, resolve);
+        return this.refundOnError(this.mail, call.account, resolve);
       case 'codes':
-        await take(this.codes, `${field}:${account}`);
-        return resolve();
-      default:
+        await take(this.codes, `${call.name}:${call.account}`);
         return resolve();
     }
   }
@@ -67,7 +80,7 @@ export class RateLimits {
   /** The last allowed failure: block the account for loginWindow, doubling per lockout that day. */
   private async backOff(key: string): Promise<void> {
     const { consumedPoints } = await this.lockouts.penalty(key, 1);
-    const seconds = Math.min(this.config.loginWindow * 2 ** Math.min(consumedPoints - 1, 30), this.config.loginMaxBackoff);
+    const seconds = Math.min(this.settings.loginWindow * 2 ** Math.min(consumedPoints - 1, 30), this.settings.loginMaxBackoff);
     await this.failures.block(key, seconds);
   }
 
@@ -80,10 +93,6 @@ export class RateLimits {
       throw error;
     }
   }
-
-  close(): Promise<void> {
-    return this.store.close();
-  }
 }
 
 async function take(bucket: RateLimiterAbstract, key: string): Promise<RateLimiterRes> {
@@ -92,19 +101,6 @@ async function take(bucket: RateLimiterAbstract, key: string): Promise<RateLimit
   } catch (rejection) {
     if (rejection instanceof RateLimiterRes) throw new RateLimitedError(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
     throw rejection;
-  }
-}
-
-// A malformed address has no account: the resolver answers it with BAD_USER_INPUT.
-async function accountKey(policy: MutationPolicy, args: Record<string, unknown>, ctx: RequestContext): Promise<string | null> {
-  if (policy.account === 'viewer') {
-    const viewer = await ctx.viewer();
-    return viewer ? `user:${viewer.user.id}` : null;
-  }
-  try {
-    return `email:${parseEmail(emailArgument(args))}`;
-  } catch {
-    return null;
   }
 }
 

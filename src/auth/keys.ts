@@ -1,19 +1,19 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, type Config } from '../config';
-import { hmacSigningKey, type SigningKey, type VerificationKey } from './tokens';
+import { ConfigError, type JwtConfig } from '../config';
+import { hmacSigningKey, type JwtKey } from './access-tokens';
 
 /** The key that signs new tokens, the retired ones that still verify, and what JWKS publishes. */
 export interface KeyRing {
-  signing: SigningKey;
-  verifying: VerificationKey[];
+  signing: JwtKey;
+  verifying: JwtKey[];
   /** Public keys only; empty for HS256, whose secret must never be published. */
   jwks: JsonWebKey[];
 }
 
 /** Builds every key once at boot, as KeyObjects. */
-export function loadKeyRing(config: Pick<Config, 'jwt' | 'dataDir'>): KeyRing {
+export function loadKeyRing(config: { jwt: JwtConfig; dataDir: string }): KeyRing {
   const { jwt } = config;
   if (jwt.algorithm === 'HS256') return { signing: hmacSigningKey(jwt.secret), verifying: [], jwks: [] };
   if (jwt.algorithm !== 'ES256') {
@@ -23,7 +23,7 @@ export function loadKeyRing(config: Pick<Config, 'jwt' | 'dataDir'>): KeyRing {
   const privateKey = createPrivateKey(readPem(jwt.privateKeyFile ?? developmentKeyFile(config.dataDir), 'JWT_PRIVATE_KEY_FILE'));
   assertP256(privateKey, 'JWT_PRIVATE_KEY_FILE');
   const signingPublic = createPublicKey(privateKey);
-  const signing: SigningKey = { kid: thumbprint(signingPublic), algorithm: 'ES256', key: privateKey };
+  const signing: JwtKey = { kid: thumbprint(signingPublic), algorithm: 'ES256', key: privateKey };
   const retired = jwt.retiredPublicKeyFiles.map((file) => {
     const key = createPublicKey(readPem(file, 'JWT_RETIRED_PUBLIC_KEY_FILES'));
     assertP256(key, 'JWT_RETIRED_PUBLIC_KEY_FILES');

@@ -1,17 +1,27 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
 import type { Locale } from '../config';
-import { CodePurpose } from '../codes/code.entity';
-import type { Viewer } from '../context';
-import { InvalidCredentialsError, RateLimitedError } from '../errors';
-import { recordEvent, SecurityEventType } from '../security/security-log';
-import { Session } from '../sessions/session.entity';
-import type { ClientInfo } from '../sessions/session.service';
+import { parseCode } from '../codes/code-format';
+import { CodePurpose, type CodeStore } from '../codes/code.store';
+import type { PasswordHasher } from '../crypto/password-hasher';
+import { InvalidCredentialsError, RateLimitedError, SessionRevokedError } from '../errors';
+import type { Mailer } from '../mail/mailer';
+import { SecurityEventType, type SecurityLog } from '../security/security-log';
+import type { SessionStore } from '../sessions/session.store';
+import { viewerUserOf } from '../users/user.columns';
+import { parseEmail } from '../users/email-address';
 import { User } from '../users/user.entity';
-import type { Token } from './auth.types';
+import type { ClientInfo, Viewer } from '../viewer/viewer';
 import { checkPassword } from './password-policy';
-import type { AuthDeps } from './auth.deps';
-import { toToken } from './token-issuer';
-import { parseCode, parseEmail } from './validation';
+import type { IssuedToken, TokenIssuer } from './token-issuer';
+
+export interface PasswordDeps {
+  codes: CodeStore;
+  hasher: PasswordHasher;
+  mailer: Mailer;
+  sessions: SessionStore;
+  securityLog: SecurityLog;
+  issuer: TokenIssuer;
+}
 
 /**
  * requestPasswordReset answers no sooner than this, whichever path it took, so the time
@@ -21,20 +31,20 @@ const RESET_REQUEST_FLOOR_MS = 150;
 
 /** Forgotten password (code by mail) and a signed-in password change. */
 export class PasswordService {
-  constructor(private readonly deps: AuthDeps) {}
+  constructor(private readonly deps: PasswordDeps) {}
 
   async requestReset(em: EntityManager, rawEmail: unknown, locale: Locale | null): Promise<true> {
     const started = Date.now();
     const email = parseEmail(rawEmail);
-    const { codes, outbox } = this.deps;
+    const { codes, mailer } = this.deps;
     try {
       await em.transactional(async (tx) => {
         // Only verified accounts can reset; anyone else gets the same `true` and no mail.
         const user = await tx.findOne(User, { email, emailVerified: true });
         if (!user) return;
-        const issued = await codes.issue(tx, user, CodePurpose.PasswordReset, true);
+        const issued = await codes.issue(tx, user.id, CodePurpose.PasswordReset, true);
         if (locale) user.locale = locale;
-        outbox.enqueue(tx, { kind: 'password-reset-code', to: user.email, locale: user.locale, code: issued.code, expiresInMinutes: Math.ceil(this.deps.config.codes.ttl / 60) });
+        mailer.passwordResetCode(tx, user, issued);
       });
     } catch (error) {
       // A cooldown refusal would reveal that the account exists; the earlier code still works.
@@ -46,49 +56,51 @@ export class PasswordService {
   }
 
   /** Sets a new password with the mailed code; every session ends and a fresh one starts. */
-  async reset(em: EntityManager, input: { email: unknown; code: unknown; newPassword: unknown }, client: ClientInfo): Promise<Token> {
+  async reset(em: EntityManager, input: { email: unknown; code: unknown; newPassword: unknown }, client: ClientInfo): Promise<IssuedToken> {
     const email = parseEmail(input.email);
     const code = parseCode(input.code);
     const password = checkPassword(input.newPassword, email, 'newPassword');
-    const { codes, hasher, outbox, sessions, tokens } = this.deps;
+    const { codes, hasher, mailer, sessions, securityLog, issuer } = this.deps;
     const passwordHash = await hasher.hash(password);
     const outcome = await em.transactional(async (tx) => {
-      const user = await tx.findOne(User, { email, emailVerified: true });
-      const check = await codes.check(tx, user, CodePurpose.PasswordReset, code, client);
+      const user = await tx.findOne(User, { email, emailVerified: true }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const check = await codes.check(tx, user?.id ?? null, CodePurpose.PasswordReset, code, client);
       if (!check.ok) return check;
-      const { user: owner } = check;
+      const owner = user!;
       owner.passwordHash = passwordHash;
-      await sessions.revokeAll(tx, owner, 'password_reset');
-      const issued = await sessions.start(tx, owner, client);
-      recordEvent(tx, owner, SecurityEventType.PASSWORD_RESET, client, issued.sessionId);
-      outbox.enqueue(tx, { kind: 'password-changed', to: owner.email, locale: owner.locale });
-      return { ok: true as const, issued };
+      await sessions.revokeAll(tx, owner.id, 'password_reset');
+      const session = await sessions.start(tx, viewerUserOf(owner), client);
+      await securityLog.record(tx, { userId: owner.id, type: SecurityEventType.PASSWORD_RESET, client, sessionId: session.sessionId });
+      mailer.passwordChanged(tx, owner);
+      return { ok: true as const, session };
     });
     if (!outcome.ok) throw outcome.error;
-    return toToken(tokens, outcome.issued);
+    return issuer.issue(outcome.session);
   }
 
   /** Needs the current password; ends every other session and reissues this one's pair. */
-  async change(em: EntityManager, viewer: Viewer, input: { currentPassword: unknown; newPassword: unknown }, client: ClientInfo): Promise<Token> {
-    const { hasher, outbox, sessions, tokens } = this.deps;
-    const user = await em.findOneOrFail(User, viewer.user.id, { populate: ['passwordHash'] });
+  async change(em: EntityManager, viewer: Viewer, input: { currentPassword: unknown; newPassword: unknown }, client: ClientInfo): Promise<IssuedToken> {
+    const { hasher, mailer, sessions, securityLog, issuer } = this.deps;
+    const userId = viewer.user.id;
+    const user = await em.findOneOrFail(User, userId, { populate: ['passwordHash'] });
     const current = typeof input.currentPassword === 'string' ? input.currentPassword : '';
-    if (!(await hasher.verify(user.passwordHash, current))) {
-      await em.transactional(async (tx) => recordEvent(tx, tx.merge(user), SecurityEventType.LOGIN_FAILED, client, viewer.sessionId));
+    if (!user.passwordHash || !(await hasher.verify(user.passwordHash, current))) {
+      await em.transactional((tx) => securityLog.record(tx, { userId, type: SecurityEventType.LOGIN_FAILED, client, sessionId: viewer.sessionId }));
       throw new InvalidCredentialsError();
     }
-    const password = checkPassword(input.newPassword, user.email, 'newPassword');
-    const passwordHash = await hasher.hash(password);
-    const issued = await em.transactional(async (tx) => {
-      const managed = tx.merge(user);
-      const session = await tx.findOneOrFail(Session, viewer.sessionId);
-      managed.passwordHash = passwordHash;
-      await sessions.revokeAll(tx, managed, 'password_change', session);
-      const reissued = await sessions.reissue(tx, session, managed, client);
-      recordEvent(tx, managed, SecurityEventType.PASSWORD_CHANGED, client, session.id);
-      outbox.enqueue(tx, { kind: 'password-changed', to: managed.email, locale: managed.locale });
+    const passwordHash = await hasher.hash(checkPassword(input.newPassword, user.email, 'newPassword'));
+    const session = await em.transactional(async (tx) => {
+      // One change at a time per account: a second one waits here, then finds its session
+      // ended by the first and fails, instead of both answering with pairs the other killed.
+      const locked = await tx.findOneOrFail(User, userId, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['passwordHash'] });
+      if ((await sessions.ownerOf(tx, viewer.sessionId, { liveOnly: true })) !== userId) throw new SessionRevokedError();
+      locked.passwordHash = passwordHash;
+      await sessions.revokeAll(tx, userId, 'password_change', viewer.sessionId);
+      const reissued = await sessions.reissue(tx, viewer.sessionId, viewerUserOf(locked), client);
+      await securityLog.record(tx, { userId, type: SecurityEventType.PASSWORD_CHANGED, client, sessionId: viewer.sessionId });
+      mailer.passwordChanged(tx, locked);
       return reissued;
     });
-    return toToken(tokens, issued);
+    return issuer.issue(session);
   }
 }

@@ -1,97 +1,153 @@
 import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import type { Locale } from '../config';
-import { CodePurpose } from '../codes/code.entity';
+import { parseCode } from '../codes/code-format';
+import { CodePurpose, type CodeStore } from '../codes/code.store';
+import type { PasswordHasher } from '../crypto/password-hasher';
 import { EmailTakenError } from '../errors';
-import type { ClientInfo } from '../sessions/session.service';
-import { recordEvent, SecurityEventType } from '../security/security-log';
+import type { Mailer } from '../mail/mailer';
+import { SecurityEventType, type SecurityLog } from '../security/security-log';
+import type { SessionStore } from '../sessions/session.store';
+import { viewerUserOf } from '../users/user.columns';
+import { parseEmail } from '../users/email-address';
 import { User } from '../users/user.entity';
-import type { RegisterPayload, Token } from './auth.types';
+import { UNKNOWN_CLIENT, type ClientInfo, type ViewerUser } from '../viewer/viewer';
 import { checkPassword } from './password-policy';
-import type { AuthDeps } from './auth.deps';
-import { toToken } from './token-issuer';
-import { parseCode, parseEmail } from './validation';
+import type { IssuedToken, TokenIssuer } from './token-issuer';
 
-/** register → emailed code → verifyEmail (which logs the person in), and resending the code. */
+export interface RegistrationDeps {
+  settings: { revealEmailTaken: boolean; codeTtl: number; resendCooldown: number };
+  codes: CodeStore;
+  hasher: PasswordHasher;
+  mailer: Mailer;
+  sessions: SessionStore;
+  securityLog: SecurityLog;
+  issuer: TokenIssuer;
+}
+
+/** A code is on its way to this address (or, for an address already taken, looks as if it were). */
+export interface RegistrationReceipt {
+  email: string;
+  codeExpiresAt: Date;
+  resendAvailableAt: Date;
+}
+
+/**
+ * register → emailed code → verifyEmail (which signs the person in), and resending the code.
+ *
+ * A code proves control of the mailbox, not who chose the password. So a pending registration
+ * that sees attempts with different passwords (whoever came first) is *contested*: the code
+ * still verifies the address and signs in whoever enters it, but none of those passwords ever
+ * becomes usable; the owner chooses one through the reset flow. The same person registering
+ * twice with the same password is no contest.
+ */
 export class RegistrationService {
-  constructor(private readonly deps: AuthDeps) {}
+  constructor(private readonly deps: RegistrationDeps) {}
 
-  async register(em: EntityManager, input: { email: unknown; password: unknown }, locale: Locale, client: ClientInfo): Promise<RegisterPayload> {
+  async register(em: EntityManager, input: { email: unknown; password: unknown }, locale: Locale, client: ClientInfo): Promise<RegistrationReceipt> {
     const email = parseEmail(input.email);
     const password = checkPassword(input.password, email);
     // Hash before the transaction: argon2 is the slow part and must not hold row locks.
     const passwordHash = await this.deps.hasher.hash(password);
     try {
-      return await this.registerOnce(em, email, passwordHash, locale, client);
+      return await this.registerOnce(em, email, password, passwordHash, locale, client);
     } catch (error) {
-      // Two registrations of a new address raced; the loser replaces the winner's pending row.
-      if (error instanceof UniqueConstraintViolationException) return this.registerOnce(em, email, passwordHash, locale, client);
+      // Two registrations of a new address raced: the loser joins the winner's pending row.
+      if (error instanceof UniqueConstraintViolationException) return this.registerOnce(em, email, password, passwordHash, locale, client);
       throw error;
     }
   }
 
-  private registerOnce(em: EntityManager, email: string, passwordHash: string, locale: Locale, client: ClientInfo): Promise<RegisterPayload> {
-    const { config, codes, outbox } = this.deps;
+  private registerOnce(em: EntityManager, email: string, password: string, passwordHash: string, locale: Locale, client: ClientInfo): Promise<RegistrationReceipt> {
+    const { settings, codes, hasher, mailer, securityLog } = this.deps;
     return em.transactional(async (tx) => {
-      const existing = await tx.findOne(User, { email }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const existing = await tx.findOne(User, { email }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['passwordHash'] });
       if (existing?.emailVerified) {
-        if (config.revealEmailTaken) throw new EmailTakenError();
+        if (settings.revealEmailTaken) throw new EmailTakenError();
         // Same answer as a new registration, so the response does not reveal the account;
         // the owner learns of the attempt by mail instead.
-        outbox.enqueue(tx, { kind: 'registration-attempt', to: existing.email, locale: existing.locale });
-        return this.unsentPayload(email);
+        mailer.registrationAttempt(tx, existing);
+        return this.unsentReceipt(email);
       }
-      const user = existing ?? tx.create(User, { email, passwordHash, locale } as User);
-      user.passwordHash = passwordHash;
+      let contested = existing?.registrationContested ?? false;
+      if (existing && !contested) {
+        // Another attempt on a pending address: the same person again, or someone else.
+        contested = !(existing.passwordHash && (await hasher.verify(existing.passwordHash, password)));
+      }
+      const user = existing ?? tx.create(User, { email, passwordHash, locale });
+      if (contested) {
+        user.registrationContested = true;
+        user.passwordHash = null;
+      }
       user.locale = locale;
       await tx.flush();
-      recordEvent(tx, user, SecurityEventType.REGISTERED, client);
-      const issued = await codes.issue(tx, user, CodePurpose.EmailVerification, false);
-      outbox.enqueue(tx, { kind: 'verification-code', to: email, locale, code: issued.code, expiresInMinutes: this.codeMinutes() });
+      await securityLog.record(tx, { userId: user.id, type: SecurityEventType.REGISTERED, client });
+      const issued = await codes.issue(tx, user.id, CodePurpose.EmailVerification, false);
+      mailer.verificationCode(tx, { email, locale }, issued, contested);
       return { email, codeExpiresAt: issued.expiresAt, resendAvailableAt: issued.resendAvailableAt };
     });
   }
 
-  async resendVerificationCode(em: EntityManager, rawEmail: unknown, locale: Locale | null): Promise<RegisterPayload> {
+  async resendVerificationCode(em: EntityManager, rawEmail: unknown, locale: Locale | null): Promise<RegistrationReceipt> {
     const email = parseEmail(rawEmail);
-    const { codes, outbox } = this.deps;
+    const { codes, mailer } = this.deps;
     return em.transactional(async (tx) => {
       const user = await tx.findOne(User, { email, emailVerified: false });
       // Unknown and already verified addresses get the usual answer and no mail.
-      if (!user) return this.unsentPayload(email);
-      const issued = await codes.issue(tx, user, CodePurpose.EmailVerification, true);
+      if (!user) return this.unsentReceipt(email);
+      const issued = await codes.issue(tx, user.id, CodePurpose.EmailVerification, true);
       if (locale) user.locale = locale;
-      outbox.enqueue(tx, { kind: 'verification-code', to: email, locale: user.locale, code: issued.code, expiresInMinutes: this.codeMinutes() });
+      mailer.verificationCode(tx, user, issued, user.registrationContested);
       return { email, codeExpiresAt: issued.expiresAt, resendAvailableAt: issued.resendAvailableAt };
     });
   }
 
-  async verifyEmail(em: EntityManager, input: { email: unknown; code: unknown }, client: ClientInfo): Promise<Token> {
+  async verifyEmail(em: EntityManager, input: { email: unknown; code: unknown }, client: ClientInfo): Promise<IssuedToken> {
     const email = parseEmail(input.email);
     const code = parseCode(input.code);
-    const { codes, sessions, tokens } = this.deps;
+    const { codes, sessions, securityLog, issuer } = this.deps;
     const outcome = await em.transactional(async (tx) => {
-      const user = await tx.findOne(User, { email, emailVerified: false });
-      const check = await codes.check(tx, user, CodePurpose.EmailVerification, code, client);
+      const user = await tx.findOne(User, { email, emailVerified: false }, { populate: ['passwordHash'] });
+      const check = await codes.check(tx, user?.id ?? null, CodePurpose.EmailVerification, code, client);
       if (!check.ok) return check;
-      const { user: owner } = check;
+      const owner = user!;
       owner.emailVerified = true;
-      const issued = await sessions.start(tx, owner, client);
-      recordEvent(tx, owner, SecurityEventType.EMAIL_VERIFIED, client, issued.sessionId);
-      recordEvent(tx, owner, SecurityEventType.LOGIN_SUCCEEDED, client, issued.sessionId);
-      return { ok: true as const, issued };
+      owner.registrationContested = false;
+      const session = await sessions.start(tx, viewerUserOf(owner), client);
+      await securityLog.record(tx, { userId: owner.id, type: SecurityEventType.EMAIL_VERIFIED, client, sessionId: session.sessionId });
+      await securityLog.record(tx, { userId: owner.id, type: SecurityEventType.LOGIN_SUCCEEDED, client, sessionId: session.sessionId });
+      return { ok: true as const, session };
     });
     // A failed try is thrown only now, after its attempt count has committed.
     if (!outcome.ok) throw outcome.error;
-    return toToken(tokens, outcome.issued);
+    return issuer.issue(outcome.session);
   }
 
-  private unsentPayload(email: string): RegisterPayload {
+  /**
+   * A verified account made by an operator (`npm run user:create`), with the same address and
+   * password rules and the same timeline as a registration. A pending registration for the
+   * address is taken over: its password is replaced and it is verified.
+   */
+  async createVerified(em: EntityManager, input: { email: unknown; password: unknown }, client: ClientInfo = UNKNOWN_CLIENT): Promise<ViewerUser> {
+    const email = parseEmail(input.email);
+    const passwordHash = await this.deps.hasher.hash(checkPassword(input.password, email));
+    const { securityLog } = this.deps;
+    return em.transactional(async (tx) => {
+      const existing = await tx.findOne(User, { email }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (existing?.emailVerified) throw new EmailTakenError();
+      const user = existing ?? tx.create(User, { email, passwordHash });
+      user.passwordHash = passwordHash;
+      user.emailVerified = true;
+      user.registrationContested = false;
+      await tx.flush();
+      await securityLog.record(tx, { userId: user.id, type: SecurityEventType.REGISTERED, client });
+      await securityLog.record(tx, { userId: user.id, type: SecurityEventType.EMAIL_VERIFIED, client });
+      return viewerUserOf(user);
+    });
+  }
+
+  private unsentReceipt(email: string): RegistrationReceipt {
     const now = Date.now();
-    const { ttl, resendCooldown } = this.deps.config.codes;
-    return { email, codeExpiresAt: new Date(now + ttl * 1000), resendAvailableAt: new Date(now + resendCooldown * 1000) };
-  }
-
-  private codeMinutes(): number {
-    return Math.ceil(this.deps.config.codes.ttl / 60);
+    const { codeTtl, resendCooldown } = this.deps.settings;
+    return { email, codeExpiresAt: new Date(now + codeTtl * 1000), resendAvailableAt: new Date(now + resendCooldown * 1000) };
   }
 }

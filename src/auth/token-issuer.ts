@@ -1,14 +1,27 @@
-import type { IssuedSession } from '../sessions/session.service';
-import type { Token } from './auth.types';
-import type { AccessTokens } from './tokens';
+import type { IssuedSession } from '../sessions/session.store';
+import type { ViewerUser } from '../viewer/viewer';
+import type { AccessTokens } from './access-tokens';
 
-/** Turns a started or rotated session into the Token a client receives. */
-export function toToken(tokens: AccessTokens, issued: IssuedSession): Token {
-  return {
-    accessToken: tokens.sign({ userId: issued.user.id, sessionId: issued.sessionId }),
-    refreshToken: issued.refreshToken,
-    tokenType: 'Bearer',
-    expiresIn: tokens.ttlSeconds,
-    user: issued.user,
-  };
+/** What a client receives when it signs in or refreshes: the GraphQL `Token`, as plain data. */
+export interface IssuedToken {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+  user: ViewerUser;
+}
+
+/** Turns a started or rotated session into the token pair a client receives. */
+export class TokenIssuer {
+  constructor(private readonly tokens: AccessTokens) {}
+
+  issue(session: IssuedSession): IssuedToken {
+    return {
+      accessToken: this.tokens.sign({ userId: session.user.id, sessionId: session.sessionId }),
+      refreshToken: session.refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: this.tokens.ttlSeconds,
+      user: session.user,
+    };
+  }
 }

@@ -38,3 +38,5 @@ export class Code {
   @Property({ type: 'datetime', nullable: true })
   consumedAt?: Date | null;
 }
+
+export const codeEntities = [Code];

@@ -1,16 +1,18 @@
-import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import { Client } from 'pg';
+import { MikroORM, PostgreSqlDriver, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
-import type { Config } from '../config';
-import { entities } from './entities';
+import type { EntityClass } from '@mikro-orm/core';
+import type { DatabaseConfig } from '../config';
 import { migrationsList } from './migrations';
 
-/** MikroORM options for a database URL; shared by the server, the CLI and the scripts. */
-export function ormOptions(clientUrl: string, config: Pick<Config, 'database'>): Options {
+/** MikroORM options for a database URL; shared by the server, mikro-orm.config.ts and the scripts. */
+export function ormOptions(clientUrl: string, settings: Pick<DatabaseConfig, 'poolSize'>, entities: readonly EntityClass<object>[]): Options {
   return {
+    driver: PostgreSqlDriver,
     clientUrl,
-    entities,
+    entities: [...entities],
     extensions: [Migrator],
-    pool: { min: 0, max: config.database.poolSize },
+    pool: { min: 0, max: settings.poolSize },
     // Every request works on its own fork; touching the global context is a bug.
     allowGlobalContext: false,
     forceUtcTimezone: true,
@@ -33,21 +35,18 @@ export function ormOptions(clientUrl: string, config: Pick<Config, 'database'>):
 const MIGRATION_LOCK = 0x6769726f; // "giro"
 
 /**
- * Applies pending migrations while one dedicated connection holds a session-level
- * PostgreSQL advisory lock, so instances booting together apply each migration once.
+ * Applies pending migrations while a connection of its own holds a session-level PostgreSQL
+ * advisory lock, so instances booting together apply each migration once.
  */
-export async function migrate(orm: MikroORM): Promise<string[]> {
-  const client = orm.em.getConnection().getKnex().client;
-  const lockConnection = await client.acquireConnection();
+export async function migrate(orm: MikroORM, url: string): Promise<string[]> {
+  const lock = new Client({ connectionString: url });
+  await lock.connect();
   try {
-    await lockConnection.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    try {
-      const applied = await orm.migrator.up();
-      return applied.map((m) => m.name);
-    } finally {
-      await lockConnection.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]);
-    }
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const applied = await orm.migrator.up();
+    return applied.map((m) => m.name);
   } finally {
-    await client.releaseConnection(lockConnection);
+    // Ending the session releases the lock, also when a migration failed.
+    await lock.end();
   }
 }

@@ -1,12 +1,13 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
+import type { Database } from '../db/database';
+import { sql } from '../db/sql';
 
 /** `/healthz`: the process answers. `/readyz`: the database answers too. */
-export function registerHealthRoutes(server: FastifyInstance, orm: MikroORM): void {
+export function registerHealthRoutes(server: FastifyInstance, database: Database): void {
   server.get('/healthz', async () => ({ status: 'ok' }));
   server.get('/readyz', async (request, reply) => {
     try {
-      await orm.em.fork().getConnection().execute('select 1');
+      await sql(database.fork(), 'select 1');
       return { status: 'ok', database: 'up' };
     } catch (error) {
       request.log.warn({ err: error }, 'readiness check: database unreachable');

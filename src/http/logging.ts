@@ -1,6 +1,6 @@
 import type { FastifyServerOptions } from 'fastify';
 import type { DestinationStream } from 'pino';
-import type { Config } from '../config';
+import type { LogConfig } from '../config';
 
 // Belt and braces: the default request serializer logs no headers or bodies, but anything
 // that logs a request or its headers must not carry credentials into the log.
@@ -10,10 +10,10 @@ const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'headers.auth
  * pino options for Fastify: one JSON object a line (production, tests), or pino-pretty for
  * people in development. Every line of a request carries its `reqId` (Fastify's child logger).
  */
-export function loggerOptions(config: Config, stream?: DestinationStream): FastifyServerOptions['logger'] {
-  const base = { level: config.log.level, redact: { paths: REDACT, censor: '[redacted]' } };
+export function loggerOptions(settings: LogConfig, stream?: DestinationStream): FastifyServerOptions['logger'] {
+  const base = { level: settings.level, redact: { paths: REDACT, censor: '[redacted]' } };
   if (stream) return { ...base, stream };
-  if (config.log.format === 'pretty') {
+  if (settings.format === 'pretty') {
     return { ...base, transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } };
   }
   return base;

@@ -3,7 +3,8 @@ import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import type { Locale } from '../config';
 import type { MailKind } from './mail.types';
 
-export type OutboxStatus = 'pending' | 'sent' | 'failed';
+/** pending: to be sent; sent; failed: given up after MAIL_RETRY_FOR; expired: a code mail whose code died first. */
+export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'expired';
 
 /**
  * One mail to send, written in the same transaction as the change that causes it. It holds
@@ -27,8 +28,9 @@ export class MailOutbox {
   @Property({ type: 'bytea', nullable: true })
   codeSealed?: Buffer | null;
 
-  @Property({ type: 'integer', nullable: true })
-  expiresInMinutes?: number | null;
+  /** When the code this mail carries dies; the mail is never sent after it. */
+  @Property({ type: 'datetime', nullable: true })
+  expiresAt?: Date | null;
 
   @Property({ type: 'string', length: 16, default: 'pending' })
   status: OutboxStatus = 'pending';
@@ -54,3 +56,5 @@ export class MailOutbox {
   @Property({ type: 'datetime', nullable: true })
   settledAt?: Date | null;
 }
+
+export const mailEntities = [MailOutbox];

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import type { Config } from '../config';
-import { CodeSeal } from './code-seal';
-import type { MailMessage } from './mail.types';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { MailConfig } from '../config';
+import { Seal } from '../crypto/seal';
+import type { Database } from '../db/database';
+import { isCodeMailKind, type MailMessage, type QueuedMail } from './mail.types';
 import { MailOutbox } from './outbox.entity';
 import { type ClaimedMail, OutboxStore } from './outbox.store';
 import { OutboxWakeSubscriber } from './outbox.wake';
@@ -19,22 +20,15 @@ export interface OutboxLogger {
 export interface OutboxOptions {
   /** Fallback when no wake-up comes (another instance enqueued, a retry fell due). */
   pollIntervalMs?: number;
-  batchSize?: number;
-  /** How long a claim keeps other workers off a row; must outlast one SMTP exchange. */
-  leaseSeconds?: number;
-  /** First retry delay; each later one doubles, up to retryMaxMs, with jitter. */
+  /** First retry delay; each later one doubles, up to MAIL_RETRY_MAX_BACKOFF, with jitter. */
   retryBaseMs?: number;
-  retryMaxMs?: number;
   purgeIntervalMs?: number;
   templatesDir?: string;
 }
 
 const DEFAULTS: Required<Omit<OutboxOptions, 'templatesDir'>> = {
   pollIntervalMs: 2_000,
-  batchSize: 10,
-  leaseSeconds: 120,
   retryBaseMs: 5_000,
-  retryMaxMs: 15 * 60_000,
   purgeIntervalMs: 60_000,
 };
 
@@ -43,10 +37,12 @@ const DEFAULTS: Required<Omit<OutboxOptions, 'templatesDir'>> = {
  * so a mail exists exactly when the change that causes it was committed; the worker then
  * delivers it, at least once: a crash between the send and the mark resends the mail with
  * the same Message-ID (one per row), which receiving servers and clients can collapse.
+ * An outage delays a mail (retries for MAIL_RETRY_FOR, at most MAIL_RETRY_MAX_BACKOFF apart);
+ * a code mail whose code expires first is dropped, never sent late.
  */
 export class Outbox {
   private readonly store: OutboxStore;
-  private readonly seal: CodeSeal;
+  private readonly seal: Seal;
   private readonly transport: MailTransport;
   private readonly renderer: Promise<MailRenderer>;
   private readonly options: Required<Omit<OutboxOptions, 'templatesDir'>>;
@@ -59,31 +55,37 @@ export class Outbox {
   private wakeSleeper: (() => void) | null = null;
   private lastPurge = 0;
 
-  constructor(private readonly deps: { orm: MikroORM; config: Config; log: OutboxLogger; options?: OutboxOptions }) {
-    const { orm, config, log, options = {} } = deps;
+  constructor(private readonly deps: { database: Database; settings: MailConfig; dataDir: string; log: OutboxLogger; options?: OutboxOptions }) {
+    const { database, settings, dataDir, log, options = {} } = deps;
     this.options = { ...DEFAULTS, ...options };
-    this.store = new OutboxStore(orm.em.getKnex());
-    this.seal = new CodeSeal(config.codes.secret);
-    this.transport = createTransport(config, log);
-    this.messageIdDomain = /@([\w.-]+)>?\s*$/.exec(config.mail.from)?.[1] ?? 'localhost';
+    this.store = new OutboxStore(() => database.fork());
+    // A key of its own, so this use of CODE_SECRET can never collide with the code HMAC.
+    this.seal = new Seal(settings.sealSecret, 'girok mail outbox code');
+    this.transport = createTransport(settings, dataDir, log);
+    this.messageIdDomain = /@([\w.-]+)>?\s*$/.exec(settings.from)?.[1] ?? 'localhost';
     // Compiled now, once; start() awaits it, so a broken template stops boot.
-    this.renderer = createRenderer({ appName: config.appName, templatesDir: options.templatesDir });
+    this.renderer = createRenderer({ appName: settings.appName, templatesDir: options.templatesDir });
     // start() reports a broken template; until then it must not surface as an unhandled rejection.
     this.renderer.catch(() => undefined);
-    orm.em.getEventManager().registerSubscriber(new OutboxWakeSubscriber(() => this.wake()));
+    database.orm.em.getEventManager().registerSubscriber(new OutboxWakeSubscriber(() => this.wake()));
   }
 
   /** Adds a mail to the caller's unit of work; it is written when that transaction commits. */
-  enqueue(em: EntityManager, message: MailMessage): void {
+  enqueue(em: EntityManager, message: QueuedMail): void {
     const row = new MailOutbox();
     row.kind = message.kind;
     row.recipient = message.to;
     row.locale = message.locale;
     if ('code' in message) {
-      row.codeSealed = this.seal.seal(row.id, message.code);
-      row.expiresInMinutes = message.expiresInMinutes;
+      row.codeSealed = this.seal.seal(message.code, row.id);
+      row.expiresAt = message.expiresAt;
     }
     em.persist(row);
+  }
+
+  /** Rows waiting and rows given up, for /metrics. */
+  countUnsent(): Promise<Record<'pending' | 'failed', number>> {
+    return this.store.countUnsent();
   }
 
   /** Resolves once the templates compiled and the worker runs; rejects naming a broken template. */
@@ -92,12 +94,12 @@ export class Outbox {
       if (this.stopping) return;
       this.running = true;
       this.loop = this.run();
-      this.deps.log.info({ transport: this.deps.config.mail.smtpUrl ? 'smtp' : 'eml files' }, 'mail outbox worker started');
+      this.deps.log.info({ transport: this.deps.settings.smtpUrl ? 'smtp' : 'eml files' }, 'mail outbox worker started');
     });
     return this.starting;
   }
 
-  /** Stops claiming, lets the send in flight finish and hands unsent claimed rows back. */
+  /** Stops claiming and lets the send in flight finish (it is bounded by MAIL_SEND_TIMEOUT). */
   async stop(): Promise<void> {
     this.stopping = true;
     this.running = false;
@@ -116,39 +118,43 @@ export class Outbox {
   private async run(): Promise<void> {
     const renderer = await this.renderer;
     while (this.running) {
-      let claimed = 0;
+      let delivered = false;
       try {
         await this.purgeIfDue();
-        claimed = await this.deliverBatch(renderer);
+        delivered = await this.deliverNext(renderer);
       } catch (error) {
         this.deps.log.error({ err: error }, 'mail outbox: worker step failed; retrying after the poll interval');
       }
-      if (this.running && claimed < this.options.batchSize) await this.sleep(this.options.pollIntervalMs);
+      if (this.running && !delivered) await this.sleep(this.options.pollIntervalMs);
     }
   }
 
-  private async deliverBatch(renderer: MailRenderer): Promise<number> {
+  /** Claims one due row (the lease covers exactly this send) and settles it; false when none was due. */
+  private async deliverNext(renderer: MailRenderer): Promise<boolean> {
     const claim = randomUUID();
-    const rows = await this.store.claim(claim, this.options.batchSize, this.options.leaseSeconds);
-    for (const [index, row] of rows.entries()) {
-      if (!this.running) {
-        await this.store.release(rows.slice(index).map((r) => r.id), claim);
-        break;
-      }
-      await this.deliver(row, claim, renderer);
+    const { settings } = this.deps;
+    const row = await this.store.claimNext(claim, settings.leaseSeconds, settings.retryFor);
+    if (!row) return false;
+    if (!this.running) {
+      await this.store.release(row.id, claim);
+      return false;
     }
-    return rows.length;
+    await this.deliver(row, claim, renderer);
+    return true;
   }
 
   private async deliver(row: ClaimedMail, claim: string, renderer: MailRenderer): Promise<void> {
-    const { log, config } = this.deps;
+    const { log } = this.deps;
     const about = { mailId: row.id, kind: row.kind, attempt: row.attempts };
-    let message: MailMessage;
-    try {
-      message = this.messageOf(row);
-    } catch (error) {
+    if (row.codeExpired) {
+      await this.store.markExpired(row.id, claim);
+      log.warn(about, 'mail outbox: dropped a code mail whose code expired before it could be sent');
+      return;
+    }
+    const message = this.messageOf(row);
+    if (!message) {
       // Only a changed CODE_SECRET gets here; no retry can open the code again.
-      await this.store.markFailed(row.id, claim, `cannot open the sealed code: ${(error as Error).message}`);
+      await this.store.markFailed(row.id, claim, 'cannot open the sealed code');
       log.error(about, 'mail outbox: sealed code does not open (CODE_SECRET changed?); mail dropped');
       return;
     }
@@ -157,9 +163,9 @@ export class Outbox {
       await this.transport.send({ ...mail, to: row.recipient, messageId: `<${row.id}@${this.messageIdDomain}>` });
     } catch (error) {
       const reason = (error as Error).message.slice(0, 500);
-      if (row.attempts >= config.mail.maxAttempts) {
+      if (row.retriedLongEnough) {
         await this.store.markFailed(row.id, claim, reason);
-        log.error({ ...about, reason }, 'mail outbox: giving up on a mail after the last attempt');
+        log.error({ ...about, reason }, 'mail outbox: giving up on a mail after MAIL_RETRY_FOR');
       } else {
         const delayMs = this.backoff(row.attempts);
         await this.store.retryLater(row.id, claim, delayMs, reason);
@@ -172,25 +178,26 @@ export class Outbox {
     }
   }
 
-  private messageOf(row: ClaimedMail): MailMessage {
+  private messageOf(row: ClaimedMail): MailMessage | null {
     const base = { to: row.recipient, locale: row.locale };
-    if (row.kind === 'verification-code' || row.kind === 'password-reset-code') {
-      const code = this.seal.open(row.id, row.codeSealed ?? Buffer.alloc(0));
-      return { ...base, kind: row.kind, code, expiresInMinutes: row.expiresInMinutes ?? 0 };
-    }
-    return { ...base, kind: row.kind };
+    if (!isCodeMailKind(row.kind)) return { ...base, kind: row.kind };
+    const code = row.codeSealed ? this.seal.open(row.codeSealed, row.id) : null;
+    if (!code) return null;
+    // Said as the time left now, so a mail delayed by an outage does not overstate it.
+    const expiresInMinutes = Math.max(1, Math.ceil(((row.expiresAt?.getTime() ?? Date.now()) - Date.now()) / 60_000));
+    return { ...base, kind: row.kind, code: code.toString('utf8'), expiresInMinutes };
   }
 
-  /** Exponential, capped, with "equal jitter": half fixed, half random, so workers spread out. */
+  /** Exponential from retryBaseMs, capped at MAIL_RETRY_MAX_BACKOFF, with "equal jitter" so workers spread out. */
   private backoff(attempt: number): number {
-    const ceiling = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** (attempt - 1));
+    const ceiling = Math.min(this.deps.settings.retryMaxBackoff * 1000, this.options.retryBaseMs * 2 ** Math.min(attempt - 1, 30));
     return ceiling / 2 + (Math.random() * ceiling) / 2;
   }
 
   private async purgeIfDue(): Promise<void> {
     if (Date.now() - this.lastPurge < this.options.purgeIntervalMs) return;
     this.lastPurge = Date.now();
-    const purged = await this.store.purge(this.deps.config.mail.retentionSeconds);
+    const purged = await this.store.purge(this.deps.settings.retentionSeconds);
     if (purged > 0) this.deps.log.info({ purged }, 'mail outbox: purged settled mails past retention');
   }
 

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import mjml2html from 'mjml';
 import { layoutCopy, mailCopy } from './mail.copy';
-import type { MailKind, MailMessage } from './mail.types';
+import { MAIL_KINDS, isCodeMailKind, type MailKind, type MailMessage } from './mail.types';
 
 /** A mail ready for a transport: both parts in the recipient's language. */
 export interface RenderedMail {
@@ -17,8 +17,7 @@ export interface MailRenderer {
   render(message: MailMessage): RenderedMail;
 }
 
-export const MAIL_KINDS: readonly MailKind[] = ['verification-code', 'password-reset-code', 'registration-attempt', 'password-changed'];
-const CODE_KINDS: ReadonlySet<MailKind> = new Set(['verification-code', 'password-reset-code']);
+export { MAIL_KINDS };
 const LAYOUT_SLOTS = ['lang', 'subject', 'preview', 'appName', 'footer'];
 const BODY_SLOTS = ['heading', 'intro', 'code', 'expiry', 'outro'];
 const SLOT = /\{\{\s*(\w+)\s*\}\}/g;
@@ -70,7 +69,7 @@ async function compile(source: string, kind: MailKind, file: string): Promise<st
   for (const slot of used) {
     if (!LAYOUT_SLOTS.includes(slot) && !BODY_SLOTS.includes(slot)) throw new Error(`${shown(file)}: unknown slot {{${slot}}}`);
   }
-  if (CODE_KINDS.has(kind)) {
+  if (isCodeMailKind(kind)) {
     for (const slot of ['code', 'expiry']) {
       if (!used.has(slot)) throw new Error(`${shown(file)}: must show {{${slot}}}`);
     }

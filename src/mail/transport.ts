@@ -1,11 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
-import type { Config } from '../config';
+import addressparser from 'nodemailer/lib/addressparser';
+import type { MailConfig } from '../config';
 import type { RenderedMail } from './renderer';
 
 /** A rendered mail addressed and stamped with the Message-ID of its outbox row. */
 export interface OutgoingMail extends RenderedMail {
+  /** Exactly one address, in its one spelling (users/email-address.ts). */
   to: string;
   messageId: string;
 }
@@ -20,38 +22,67 @@ export interface TransportLogger {
   info(obj: object, msg: string): void;
 }
 
-/**
- * Time limits for one SMTP exchange. Together they stay well under the outbox lease, so a
- * row is never claimed again while a send of it may still be going on.
- */
+/** Idle limits within one SMTP exchange; the whole exchange is bounded by MAIL_SEND_TIMEOUT on top. */
 export const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 };
 
 /** SMTP when `SMTP_URL` is set; otherwise one `.eml` file per mail under `dataDir/mail`. */
-export function createTransport(config: Config, log: TransportLogger): MailTransport {
-  return config.mail.smtpUrl ? smtpTransport(config.mail.smtpUrl, config.mail.from) : fileTransport(config, log);
+export function createTransport(settings: MailConfig, dataDir: string, log: TransportLogger): MailTransport {
+  return settings.smtpUrl ? smtpTransport(settings.smtpUrl, settings.from, settings.sendTimeout) : fileTransport(settings.from, dataDir, log);
 }
 
-function smtpTransport(url: string, from: string): MailTransport {
+/** The SMTP envelope: the sender's bare address, and exactly the one recipient, never a parse of a header. */
+function envelope(from: string, to: string) {
+  return { from: addressparser(from)[0]?.address ?? from, to: [to] };
+}
+
+function smtpTransport(url: string, from: string, sendTimeoutSeconds: number): MailTransport {
   // Pooled: the worker sends one mail after another, and a new connection per mail costs
   // about 100 ms even on loopback (measured here), several times the send itself.
-  const transporter = nodemailer.createTransport({ url, pool: true, maxConnections: 1, ...SMTP_TIMEOUTS });
+  const create = () => nodemailer.createTransport({ url, pool: true, maxConnections: 1, ...SMTP_TIMEOUTS });
+  let transporter = create();
   return {
     async send(mail) {
-      await transporter.sendMail({ from, ...mail });
+      const current = transporter;
+      let timer: NodeJS.Timeout | undefined;
+      // nodemailer's timeouts are idle timeouts: a relay that keeps talking without ever
+      // finishing its reply would hold this send, and every mail behind it, for ever.
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new SendTimeoutError(sendTimeoutSeconds)), sendTimeoutSeconds * 1000);
+      });
+      try {
+        await Promise.race([current.sendMail({ from, ...mail, envelope: envelope(from, mail.to) }), deadline]);
+      } catch (error) {
+        if (error instanceof SendTimeoutError) {
+          // Abandon the stuck connection; the next mail gets a fresh one.
+          transporter = create();
+          current.close();
+        }
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
     },
     close: () => transporter.close(),
   };
 }
 
-function fileTransport(config: Config, log: TransportLogger): MailTransport {
-  const dir = join(config.dataDir, 'mail');
+/** A send that took longer than MAIL_SEND_TIMEOUT in all. */
+export class SendTimeoutError extends Error {
+  constructor(seconds: number) {
+    super(`the SMTP exchange took longer than MAIL_SEND_TIMEOUT (${seconds} s)`);
+    this.name = 'SendTimeoutError';
+  }
+}
+
+function fileTransport(from: string, dataDir: string, log: TransportLogger): MailTransport {
+  const dir = join(dataDir, 'mail');
   const builder = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     async send(mail) {
-      const { message } = await builder.sendMail({ from: config.mail.from, ...mail });
+      const { message } = await builder.sendMail({ from, ...mail, envelope: envelope(from, mail.to) });
       await mkdir(dir, { recursive: true });
       // Named after the Message-ID (the outbox row), so a resend overwrites rather than doubles.
-      const file = join(dir, `${mail.messageId.replace(/[^\w.@-]/g, "")}.eml`);
+      const file = join(dir, `${mail.messageId.replace(/[^\w.@-]/g, '')}.eml`);
       await writeFile(file, message as Buffer, { mode: 0o600 });
       // The path only: the mail holds a code, and logs travel further than the data directory.
       log.info({ file }, 'mail written to file (no SMTP_URL set)');

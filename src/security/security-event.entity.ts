@@ -51,3 +51,5 @@ export class SecurityEvent {
   @Field(() => ID, { nullable: true })
   sessionId?: string | null;
 }
+
+export const securityEntities = [SecurityEvent];

@@ -1,19 +1,28 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { ClientInfo } from '../sessions/session.service';
-import type { User } from '../users/user.entity';
-import { SecurityEvent, SecurityEventType } from './security-event.entity';
+import { sql } from '../db/sql';
+import type { ClientInfo } from '../viewer/viewer';
+import { SecurityEventType } from './security-event.entity';
 
 export { SecurityEventType };
 
-/** Adds an event to the caller's unit of work, so it commits (or not) with the action. */
-export function recordEvent(em: EntityManager, user: User, type: SecurityEventType, client: ClientInfo, sessionId?: string | null): void {
-  em.persist(
-    em.create(SecurityEvent, {
-      user,
-      type,
-      ip: client.ip?.slice(0, 64) ?? null,
-      userAgent: client.userAgent?.slice(0, 512) ?? null,
-      sessionId: sessionId ?? null,
-    } as SecurityEvent),
-  );
+/** One entry of a person's security timeline. */
+export interface SecurityEventInput {
+  userId: string;
+  type: SecurityEventType;
+  client: ClientInfo;
+  sessionId?: string | null;
+}
+
+/**
+ * The only writer of `security_events`. Each event is inserted at once in the caller's unit
+ * of work, so it commits (or not) with the action it records.
+ */
+export class SecurityLog {
+  async record(em: EntityManager, event: SecurityEventInput): Promise<void> {
+    await sql(
+      em,
+      `insert into security_events (user_id, type, created_at, ip, user_agent, session_id) values (?, ?, now(), ?, ?, ?)`,
+      [event.userId, event.type, event.client.ip?.slice(0, 64) ?? null, event.client.userAgent?.slice(0, 512) ?? null, event.sessionId ?? null],
+    );
+  }
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { GraphQLDateTimeISO } from 'graphql-scalars';
 import type { Locale } from '../config';
@@ -8,21 +8,31 @@ import type { Locale } from '../config';
 @Entity({ tableName: 'users' })
 @ObjectType({ description: 'An account, identified by its email address.' })
 export class User {
+  [OptionalProps]?: 'emailVerified' | 'registrationContested' | 'locale' | 'createdAt' | 'updatedAt';
+
   @PrimaryKey({ type: 'uuid' })
   @Field(() => ID)
   id: string = randomUUID();
 
-  /** Normalized for identity (trimmed, lowercase); unique in the database. */
+  /** One spelling of the address (users/email-address.ts); unique in the database. */
   @Property({ type: 'string', length: 254, unique: true })
   @Field(() => String)
   email!: string;
 
-  @Property({ type: 'text', hidden: true, lazy: true })
-  passwordHash!: string;
+  /** Null while no password may sign in: a contested pending registration. */
+  @Property({ type: 'text', nullable: true, hidden: true, lazy: true })
+  passwordHash?: string | null;
 
   @Property({ type: 'boolean', default: false })
   @Field(() => Boolean)
   emailVerified: boolean = false;
+
+  /**
+   * A pending registration that saw attempts with different passwords: whoever verifies the
+   * address is signed in, but none of those passwords becomes usable.
+   */
+  @Property({ type: 'boolean', default: false })
+  registrationContested: boolean = false;
 
   @Property({ type: 'string', length: 8, default: 'en' })
   locale: Locale = 'en';
@@ -34,3 +44,5 @@ export class User {
   @Property({ type: 'datetime', defaultRaw: 'now()', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }
+
+export const userEntities = [User];

@@ -53,7 +53,8 @@ describe('hostile email addresses', () => {
   });
 
   it('accepts an address of exactly 254 characters', async () => {
-    const email = `${'a'.repeat(241)}@example.test`;
+    // RFC 5321: a local part of at most 64 octets, an address of at most 254.
+    const email = `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(56)}.test`;
     expect(email).toHaveLength(254);
     expect((await server.gql(REGISTER, { input: { email, password: PASSWORD } })).errors).toBeUndefined();
   });

@@ -1,4 +1,4 @@
-import { MUTATION_POLICIES } from '../../src/abuse/policy';
+import { MUTATION_POLICIES } from '../../src/graphql/rate-limit.policy';
 import { startTestServer, errorCode, type TestServer } from '../support/server';
 import { LOGIN, PASSWORD, REFRESH, REGISTER, RESEND, createVerifiedUser, uniqueEmail } from '../support/flows';
 

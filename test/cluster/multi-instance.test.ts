@@ -40,6 +40,7 @@ const INSTANCE_ENV = {
   CODE_MAX_ATTEMPTS: String(CODE_MAX_ATTEMPTS),
   REFRESH_REUSE_GRACE: String(GRACE_SECONDS),
   MAIL_LEASE: String(LEASE_SECONDS),
+  MAIL_SEND_TIMEOUT: String(LEASE_SECONDS - 1),
 };
 
 let skipped: string | null = null;

@@ -15,7 +15,9 @@ describe('outbox across processes', () => {
     // caught in the middle of a send, holding its claimed rows, when it is killed.
     const stalled = await stallingServer();
     const smtp = await startSmtpCapture();
-    const first = spawnWorker(['enqueue', '5', '2'], { DATABASE_URL: database.url, SMTP_URL: stalled.url, DATA_DIR: config.dataDir });
+    // A short lease, so the rows the killed process claimed come due again quickly.
+    const lease = { MAIL_LEASE: '3', MAIL_SEND_TIMEOUT: '2' };
+    const first = spawnWorker(['enqueue', '5'], { DATABASE_URL: database.url, SMTP_URL: stalled.url, DATA_DIR: config.dataDir, ...lease });
     const second: ChildProcess[] = [];
     try {
       await stalled.connected;
@@ -24,7 +26,7 @@ describe('outbox across processes', () => {
       await new Promise((resolve) => first.once('exit', resolve));
       expect(smtp.messages).toHaveLength(0);
 
-      second.push(spawnWorker(['work'], { DATABASE_URL: database.url, SMTP_URL: smtp.url, DATA_DIR: config.dataDir }));
+      second.push(spawnWorker(['work'], { DATABASE_URL: database.url, SMTP_URL: smtp.url, DATA_DIR: config.dataDir, ...lease }));
       for (let i = 0; i < 5; i++) {
         const mail = await smtp.waitFor((m) => m.to === `killed-${i}@example.test`, 15_000);
         expect(mail.text).toContain(String(100000 + i));

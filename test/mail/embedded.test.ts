@@ -1,9 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MikroORM } from '@mikro-orm/postgresql';
+import { Database } from '../../src/db/database';
 import { startEmbeddedDatabase } from '../../src/db/embedded';
-import { migrate, ormOptions } from '../../src/db/orm';
+import { entities } from '../../src/entities';
 import { startSmtpCapture } from '../support/smtp';
 import { mailConfig, startWorker } from './support';
 
@@ -12,8 +12,8 @@ describe('outbox on the embedded database', () => {
     const embedded = await startEmbeddedDatabase(mkdtempSync(join(tmpdir(), 'girok-pglite-')));
     const smtp = await startSmtpCapture();
     const config = mailConfig(embedded.url, { SMTP_URL: smtp.url });
-    const setup = await MikroORM.init(ormOptions(embedded.url, config));
-    await migrate(setup);
+    const setup = await Database.open(config.database, config.dataDir, entities);
+    await setup.migrate();
     await setup.close();
     const worker = await startWorker(config, { pollIntervalMs: 60_000 });
     try {
@@ -22,7 +22,7 @@ describe('outbox on the embedded database', () => {
         recipients.map((to) =>
           worker.orm.em.fork().transactional(async (tx) => {
             await tx.execute('select 1');
-            worker.outbox.enqueue(tx, { kind: 'verification-code', to, locale: 'en', code: '555000', expiresInMinutes: 10 });
+            worker.outbox.enqueue(tx, { kind: 'verification-code', to, locale: 'en', code: '555000', expiresAt: new Date(Date.now() + 600_000) });
           }),
         ),
       );

@@ -2,13 +2,13 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
-import type { MailMessage } from '../../src/mail/mail.types';
-import { createRenderer, DEFAULT_TEMPLATES_DIR, MAIL_KINDS } from '../../src/mail/renderer';
+import { MAIL_KINDS, isCodeMailKind, type MailMessage } from '../../src/mail/mail.types';
+import { createRenderer, DEFAULT_TEMPLATES_DIR } from '../../src/mail/renderer';
 import { createTransport } from '../../src/mail/transport';
 import { memoryLogger } from './support';
 
 function messageOf(kind: MailMessage['kind'], locale: 'en' | 'ko', code = '314159'): MailMessage {
-  return kind === 'verification-code' || kind === 'password-reset-code'
+  return isCodeMailKind(kind)
     ? { kind, to: 'reader@example.test', locale, code, expiresInMinutes: 15 }
     : { kind, to: 'reader@example.test', locale };
 }
@@ -71,7 +71,7 @@ describe('file transport', () => {
     const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, JWT_SECRET: 'j'.repeat(48), CODE_SECRET: 'c'.repeat(48) });
     const log = memoryLogger();
     const renderer = await createRenderer({ appName: config.appName });
-    const transport = createTransport(config, log);
+    const transport = createTransport(config.mail, config.dataDir, log);
     await transport.send({ ...renderer.render(messageOf('verification-code', 'en', '908172')), to: 'reader@example.test', messageId: '<row-1@localhost>' });
     const files = readdirSync(join(dataDir, 'mail'));
     expect(files).toEqual(['row-1@localhost.eml']);

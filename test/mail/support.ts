@@ -2,18 +2,19 @@ import 'reflect-metadata';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MikroORM } from '@mikro-orm/postgresql';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { type Config, loadConfig } from '../../src/config';
-import { migrate, ormOptions } from '../../src/db/orm';
+import { Database } from '../../src/db/database';
+import { entities } from '../../src/entities';
 import { Outbox, type OutboxOptions } from '../../src/mail/outbox';
 import { createPostgresDatabase } from '../support/database';
 
 /** A fresh, migrated database for one test file (always the real PostgreSQL). */
 export async function createMailDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const database = await createPostgresDatabase('girok_test_mail');
-  const orm = await MikroORM.init(ormOptions(database.url, { database: { url: database.url, poolSize: 2, migrateOnBoot: true } }));
-  await migrate(orm);
-  await orm.close();
+  const db = await Database.open({ url: database.url, poolSize: 2, migrateOnBoot: true }, tmpdir(), entities);
+  await db.migrate();
+  await db.close();
   return database;
 }
 
@@ -46,17 +47,17 @@ export function memoryLogger() {
 
 /** An ORM and a started outbox worker on `config`, as one server process would have them. */
 export async function startWorker(config: Config, options: OutboxOptions = {}) {
-  const orm = await MikroORM.init(ormOptions(config.database.url!, config));
+  const database = await Database.open(config.database, config.dataDir, entities);
   const log = memoryLogger();
-  const outbox = new Outbox({ orm, config, log, options: { pollIntervalMs: 200, retryBaseMs: 100, retryMaxMs: 400, ...options } });
+  const outbox = new Outbox({ database, settings: config.mail, dataDir: config.dataDir, log, options: { pollIntervalMs: 200, retryBaseMs: 100, ...options } });
   await outbox.start();
   return {
-    orm,
+    orm: database.orm,
     outbox,
     log,
     async stop() {
       await outbox.stop();
-      await orm.close();
+      await database.close();
     },
   };
 }

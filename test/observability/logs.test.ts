@@ -98,11 +98,11 @@ describe('log format', () => {
   const base = { NODE_ENV: 'development', DATA_DIR: server?.dataDir ?? '/tmp/girok-log-format', JWT_SECRET, CODE_SECRET };
 
   it('is pretty (pino-pretty) in development and JSON in production', () => {
-    const development = loggerOptions(loadConfig(base)) as { transport?: { target: string } };
+    const development = loggerOptions(loadConfig(base).log) as { transport?: { target: string } };
     expect(development.transport?.target).toBe('pino-pretty');
     expect(() => require.resolve('pino-pretty')).not.toThrow();
-    const production = loggerOptions(loadConfig({ ...base, NODE_ENV: 'production', DATABASE_URL: 'postgres://db/girok' })) as { transport?: unknown };
+    const production = loggerOptions(loadConfig({ ...base, NODE_ENV: 'production', DATABASE_URL: 'postgres://db/girok' }).log) as { transport?: unknown };
     expect(production.transport).toBeUndefined();
-    expect(loggerOptions(loadConfig({ ...base, LOG_FORMAT: 'json' })) as object).not.toHaveProperty('transport');
+    expect(loggerOptions(loadConfig({ ...base, LOG_FORMAT: 'json' }).log) as object).not.toHaveProperty('transport');
   });
 });

@@ -1,17 +1,14 @@
-import { PasswordHasher } from '../../src/auth/passwords';
 import { createVerifiedAccount, UserExistsError } from '../../scripts/user-create';
 import { startTestServer, errorCode, type TestServer } from '../support/server';
 import { LOGIN, uniqueEmail, registerAndReadCode } from '../support/flows';
 
 let server: TestServer;
-let hasher: PasswordHasher;
 beforeAll(async () => {
   server = await startTestServer();
-  hasher = new PasswordHasher(server.app.config.argon2);
 });
 afterAll(() => server?.close());
 
-const create = (email: string, password: string) => createVerifiedAccount(server.app.orm.em.fork(), hasher, { email, password });
+const create = (email: string, password: string) => createVerifiedAccount(server.app, { email, password });
 
 describe('npm run user:create', () => {
   it('creates a verified account that can log in at once', async () => {

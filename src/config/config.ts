@@ -1,0 +1,144 @@
+export type NodeEnv = 'development' | 'production' | 'test';
+export type JwtAlgorithm = 'HS256' | 'ES256' | 'EdDSA';
+
+/** The listener and what it accepts. */
+export interface HttpConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly trustProxy: boolean | string;
+  readonly bodyLimit: number;
+  /** Seconds a client has to send a whole request (headers and body); 408 after it. */
+  readonly requestTimeout: number;
+  /** Seconds an idle kept-alive connection stays open. */
+  readonly keepAliveTimeout: number;
+  /** Open connections in all; past it, new ones are closed at once. */
+  readonly maxConnections: number;
+  /** Open connections from one peer address (0: no limit; behind a proxy, the proxy is the peer). */
+  readonly maxConnectionsPerIp: number;
+  /** Seconds a graceful close waits for requests in flight before it cuts their connections. */
+  readonly shutdownTimeout: number;
+  readonly graphqlIde: boolean;
+  readonly introspection: boolean;
+}
+
+export interface LogConfig {
+  readonly level: string;
+  /** pretty (pino-pretty, for people) by default in development; json (one object a line) otherwise. */
+  readonly format: 'json' | 'pretty';
+}
+
+/** `GET /metrics` (Prometheus); with a token, only for `Authorization: Bearer <token>`. */
+export interface MetricsConfig {
+  readonly enabled: boolean;
+  readonly token: string | null;
+}
+
+export interface DatabaseConfig {
+  /** null means the embedded PGlite under `dataDir/pg`. */
+  readonly url: string | null;
+  readonly poolSize: number;
+  readonly migrateOnBoot: boolean;
+}
+
+export interface MailConfig {
+  /** null means each mail is written as an .eml file under `dataDir/mail`. */
+  readonly smtpUrl: string | null;
+  readonly from: string;
+  readonly appName: string;
+  /** Seconds a sent or given-up row is kept before it is purged. */
+  readonly retentionSeconds: number;
+  /** Seconds a claimed mail stays off other workers: one send, with room to spare. */
+  readonly leaseSeconds: number;
+  /** Seconds one SMTP exchange may take in all before it is abandoned and retried. */
+  readonly sendTimeout: number;
+  /** Seconds: the longest wait between two tries of one mail. */
+  readonly retryMaxBackoff: number;
+  /** Seconds a mail is retried before it is marked failed. */
+  readonly retryFor: number;
+  /** Seals the codes that pending mails carry (derived from CODE_SECRET). */
+  readonly sealSecret: Buffer;
+}
+
+export interface JwtConfig {
+  readonly algorithm: JwtAlgorithm;
+  /** Bytes of JWT_SECRET; keys HS256 so downstream services can verify with the same secret. */
+  readonly secret: Buffer;
+  readonly privateKeyFile: string | null;
+  readonly retiredPublicKeyFiles: readonly string[];
+  readonly issuer: string;
+  readonly audience: string;
+  /** Seconds an access token lives. */
+  readonly accessTtl: number;
+}
+
+/** Sessions and their refresh tokens. */
+export interface SessionConfig {
+  /** Seconds a session lives without a refresh (the idle timeout). */
+  readonly refreshTtl: number;
+  /** Seconds in which a rotated refresh token presented again returns the same successor. */
+  readonly reuseGrace: number;
+}
+
+export interface CodeConfig {
+  readonly secret: Buffer;
+  readonly ttl: number;
+  readonly maxAttempts: number;
+  readonly resendCooldown: number;
+}
+
+export interface Argon2Config {
+  readonly memoryCost: number;
+  readonly timeCost: number;
+  readonly parallelism: number;
+}
+
+/** Budgets per resolver call (src/abuse); memory, or Redis when `redisUrl` is set. */
+export interface RateLimitConfig {
+  readonly enabled: boolean;
+  /** Wrong passwords per account before a backoff starts, within `loginWindow` seconds. */
+  readonly loginFailures: number;
+  readonly loginWindow: number;
+  /** The backoff doubles with each lockout in a day, up to this many seconds. */
+  readonly loginMaxBackoff: number;
+  /** Calls per IP per minute, for each auth mutation separately. */
+  readonly ipPerMinute: number;
+  readonly refreshIpPerMinute: number;
+  /** Mail-sending calls per address per hour (the resend cooldown applies on top). */
+  readonly mailPerHour: number;
+  /** Code checks (verifyEmail, resetPassword) per address per hour. */
+  readonly codePerHour: number;
+  /** Milliseconds a Redis command may take before the limiter falls back to memory. */
+  readonly redisCommandTimeout: number;
+}
+
+/** Document limits enforced before execution (graphql-armor, the parser, the document cache). */
+export interface QueryLimitConfig {
+  readonly maxDepth: number;
+  readonly maxAliases: number;
+  readonly maxCost: number;
+  readonly maxTokens: number;
+  readonly maxDirectives: number;
+  /** Parsed and validated documents kept for reuse (a count: each is bounded by maxTokens). */
+  readonly documentCacheSize: number;
+}
+
+export interface Config {
+  readonly env: NodeEnv;
+  readonly appName: string;
+  readonly dataDir: string;
+  /** Worker processes on one port (node:cluster); 1 runs the server in this process. */
+  readonly webConcurrency: number;
+  readonly http: HttpConfig;
+  readonly log: LogConfig;
+  readonly metrics: MetricsConfig;
+  readonly database: DatabaseConfig;
+  readonly mail: MailConfig;
+  readonly redisUrl: string | null;
+  readonly jwt: JwtConfig;
+  readonly sessions: SessionConfig;
+  readonly codes: CodeConfig;
+  readonly argon2: Argon2Config;
+  readonly revealEmailTaken: boolean;
+  readonly rateLimit: RateLimitConfig;
+  readonly queryLimits: QueryLimitConfig;
+}

@@ -1,0 +1,38 @@
+import { Pool, type PoolConfig } from 'pg';
+
+/**
+ * A small pg pool for the hottest reads: one autocommitted statement, outside any ORM
+ * transaction (the viewer lookup of every authenticated request). MikroORM's query path
+ * costs about as much CPU again as the driver itself; this skips it. Same `?` placeholders
+ * as `sql()`, numbered once per statement text.
+ */
+export class ReadPool {
+  private readonly pool: Pool;
+  private readonly numbered = new Map<string, string>();
+
+  constructor(url: string, size: number) {
+    const options: PoolConfig = { connectionString: url, max: size, idleTimeoutMillis: 30_000 };
+    this.pool = new Pool(options);
+    // An idle client whose server went away; the next query opens a new one.
+    this.pool.on('error', () => undefined);
+  }
+
+  async query<T>(text: string, params: readonly unknown[]): Promise<T[]> {
+    const { rows } = await this.pool.query(this.dollar(text), params as unknown[]);
+    return rows as T[];
+  }
+
+  end(): Promise<void> {
+    return this.pool.end();
+  }
+
+  private dollar(text: string): string {
+    let numbered = this.numbered.get(text);
+    if (!numbered) {
+      let n = 0;
+      numbered = text.replace(/\?/g, () => `$${++n}`);
+      this.numbered.set(text, numbered);
+    }
+    return numbered;
+  }
+}

@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema, type ContainerType } from 'type-graphql';
+import { AuthResolver } from './auth.resolver';
+import { authChecker } from './auth-checker';
+import { SessionResolver } from './session.resolver';
+import { UserResolver } from './user.resolver';
+
+export const resolvers = [AuthResolver, SessionResolver, UserResolver] as const;
+
+/**
+ * The schema from the resolvers. type-graphql's container hands each resolver class its
+ * instance from `instances` (built by createApp, services through constructors); without
+ * them the schema can be printed but not run.
+ */
+export function createSchema(instances: readonly object[] = []): Promise<GraphQLSchema> {
+  const byClass = new Map<unknown, object>(instances.map((instance) => [instance.constructor, instance]));
+  const container: ContainerType = {
+    get(cls) {
+      const instance = byClass.get(cls);
+      if (!instance) throw new Error(`no instance of ${(cls as { name?: string }).name} in this schema's container`);
+      return instance;
+    },
+  };
+  return buildSchema({
+    resolvers,
+    authChecker,
+    container,
+    // Values are checked by the services, which name the field in BAD_USER_INPUT.
+    validate: false,
+  });
+}
+
+/** The text of the committed `schema.graphql`: sorted, so it diffs cleanly. */
+export function printSchemaFile(schema: GraphQLSchema): string {
+  return `# Generated from the resolvers by \`npm run schema\`; do not edit.\n\n${printSchema(lexicographicSortSchema(schema))}\n`;
+}

@@ -1,0 +1,42 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Locale } from '../config';
+import type { Outbox } from './outbox';
+
+/** Whom a mail goes to: the address in its one spelling, and the language they read. */
+export interface Recipient {
+  readonly email: string;
+  readonly locale: Locale;
+}
+
+/** A code on its way to a mailbox: it goes into the mail and nowhere else. */
+export interface CodeToSend {
+  readonly code: string;
+  readonly expiresAt: Date;
+}
+
+/**
+ * One method per mail the product sends. Each queues its mail in the caller's transaction
+ * (the outbox), so it goes out exactly when the change that causes it commits.
+ */
+export class Mailer {
+  constructor(private readonly outbox: Outbox) {}
+
+  /** The code that verifies a new registration. `contested`: another attempt chose another password. */
+  verificationCode(em: EntityManager, to: Recipient, code: CodeToSend, contested = false): void {
+    const kind = contested ? 'verification-code-contested' : 'verification-code';
+    this.outbox.enqueue(em, { kind, to: to.email, locale: to.locale, code: code.code, expiresAt: code.expiresAt });
+  }
+
+  passwordResetCode(em: EntityManager, to: Recipient, code: CodeToSend): void {
+    this.outbox.enqueue(em, { kind: 'password-reset-code', to: to.email, locale: to.locale, code: code.code, expiresAt: code.expiresAt });
+  }
+
+  /** Someone tried to register an address that already has an account. */
+  registrationAttempt(em: EntityManager, to: Recipient): void {
+    this.outbox.enqueue(em, { kind: 'registration-attempt', to: to.email, locale: to.locale });
+  }
+
+  passwordChanged(em: EntityManager, to: Recipient): void {
+    this.outbox.enqueue(em, { kind: 'password-changed', to: to.email, locale: to.locale });
+  }
+}

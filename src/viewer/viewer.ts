@@ -1,0 +1,31 @@
+import type { Locale } from '../config';
+
+/**
+ * Who is asking, as every floor sees it: plain data, loaded once per request by the edges
+ * (GraphQL over HTTP, later websockets) and handed down to the services.
+ */
+
+/** Where a request came from, recorded on sessions and security events. */
+export interface ClientInfo {
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+}
+
+/** The account behind a live access token, as a read model (nothing writes through it). */
+export interface ViewerUser {
+  readonly id: string;
+  readonly email: string;
+  readonly emailVerified: boolean;
+  readonly hasPassword: boolean;
+  readonly locale: Locale;
+  readonly createdAt: Date;
+}
+
+/** The person behind a live access token, and which session the token belongs to. */
+export interface Viewer {
+  readonly user: ViewerUser;
+  readonly sessionId: string;
+}
+
+/** A client with nothing known about it (scripts, background work). */
+export const UNKNOWN_CLIENT: ClientInfo = Object.freeze({ ip: null, userAgent: null });
