@@ -16,6 +16,6 @@ module.exports = {
       },
     ],
   },
-  globalSetup: '<rootDir>/test/support/announce.js',
+  globalSetup: '<rootDir>/test/support/global-setup.js',
   testTimeout: 60_000,
 };

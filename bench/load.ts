@@ -33,7 +33,11 @@ interface Counters {
 }
 
 /** Runs one scenario for `duration` seconds at `connections`, after an unmeasured warm-up. */
-export async function runScenario(url: string, scenario: Scenario, settings: { duration: number; warmup: number; connections: number; webConcurrency: number; cpu: () => CpuSample }): Promise<ScenarioResult> {
+export async function runScenario(
+  url: string,
+  scenario: Scenario,
+  settings: { duration: number; warmup: number; connections: number; webConcurrency: number; cpu: () => CpuSample },
+): Promise<ScenarioResult> {
   const counters: Counters = { graphqlErrors: 0 };
   if (settings.warmup > 0) await fire(url, scenario, settings.connections, settings.warmup, counters);
   const warmupErrors = counters.graphqlErrors;

@@ -43,7 +43,10 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
     webConcurrency: concurrency ? concurrency.split(',').map(Number) : smoke ? [1] : [1, 2],
     smoke,
     profile: pick('profile', 'BENCH_PROFILE') === 'true',
-    only: (pick('only', 'BENCH_ONLY') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    only: (pick('only', 'BENCH_ONLY') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     databaseUrl: env.BENCH_DATABASE_URL || null,
     adminDatabaseUrl: env.BENCH_ADMIN_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres',
   };

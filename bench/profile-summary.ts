@@ -37,7 +37,10 @@ export function summarizeProfile(file: string, top = 25): { total: number; funct
     packages.set(pkg, (packages.get(pkg) ?? 0) + us);
   });
   const rank = (m: Map<string, number>) =>
-    [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([label, us]) => ({ label, ms: us / 1000, share: us / total }));
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([label, us]) => ({ label, ms: us / 1000, share: us / total }));
   return { total: total / 1000, functions: rank(functions), packages: rank(packages) };
 }
 

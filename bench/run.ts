@@ -16,7 +16,14 @@ const ACCOUNTS = 16;
 const TARGETS = { meOverTypename: 0.5, loginOverArgon2: 0.85, refreshPerCore: 480, meP99Ms: 25 };
 
 /** Everything that needs the server, for one WEB_CONCURRENCY value. */
-async function measure(server: BenchServer, options: BenchOptions, webConcurrency: number, full: boolean, accounts: () => Promise<Account[]>, argon2: (bound: Argon2Bound) => void): Promise<ScenarioResult[]> {
+async function measure(
+  server: BenchServer,
+  options: BenchOptions,
+  webConcurrency: number,
+  full: boolean,
+  accounts: () => Promise<Account[]>,
+  argon2: (bound: Argon2Bound) => void,
+): Promise<ScenarioResult[]> {
   const wanted = (name: string) => (options.only.length === 0 || options.only.includes(name)) && (full || name === '__typename' || name === 'me');
   const settings = { duration: options.duration, warmup: options.warmup, connections: options.connections, webConcurrency, cpu: () => sampleCpu(server.pid) };
   const results: ScenarioResult[] = [];
@@ -49,14 +56,22 @@ async function measure(server: BenchServer, options: BenchOptions, webConcurrenc
     const threads = threadpoolSize(process.env);
     const bound = await measureArgon2(server.config.argon2, threads, options.duration);
     argon2(bound);
-    console.log(`${'argon2id bound'.padEnd(14)} ${String(threads).padStart(3)} thr ${fmt(bound.hashesPerSecond, 9)} hashes/s  (m=${bound.params.memoryCost} KiB, t=${bound.params.timeCost}, p=${bound.params.parallelism})`);
+    console.log(
+      `${'argon2id bound'.padEnd(14)} ${String(threads).padStart(3)} thr ${fmt(bound.hashesPerSecond, 9)} hashes/s  (m=${bound.params.memoryCost} KiB, t=${bound.params.timeCost}, p=${bound.params.parallelism})`,
+    );
     const emails = (await accounts()).map((a) => a.email);
     let i = 0;
-    await run({ name: 'login', body: () => JSON.stringify({ query: LOGIN, variables: { input: { email: emails[i++ % emails.length], password: PASSWORD } } }) });
+    await run({
+      name: 'login',
+      body: () => JSON.stringify({ query: LOGIN, variables: { input: { email: emails[i++ % emails.length], password: PASSWORD } } }),
+    });
   }
   if (wanted('register')) {
     let n = 0;
-    await run({ name: 'register', body: () => JSON.stringify({ query: REGISTER, variables: { input: { email: `bench-${RUN_ID}-new${n++}@example.test`, password: PASSWORD } } }) });
+    await run({
+      name: 'register',
+      body: () => JSON.stringify({ query: REGISTER, variables: { input: { email: `bench-${RUN_ID}-new${n++}@example.test`, password: PASSWORD } } }),
+    });
   }
   return results;
 }
@@ -65,8 +80,12 @@ async function main(): Promise<void> {
   const options = readOptions(process.argv.slice(2), process.env);
   const machine = { nproc: cpus().length, cpu: cpuModel(), node: process.version, threadpool: threadpoolSize(process.env) };
   console.log(`girok bench: ${machine.nproc} cpus (${machine.cpu}), node ${machine.node}, UV_THREADPOOL_SIZE ${machine.threadpool}`);
-  console.log(`${options.smoke ? 'smoke: ' : ''}${options.duration} s per scenario after ${options.warmup} s warm-up, ${options.connections} connections, WEB_CONCURRENCY ${options.webConcurrency.join(' and ')}\n`);
-  console.log(`${'scenario'.padEnd(14)} ${'wc'.padStart(3)}     ${'req/s'.padStart(9)}  ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'errors'.padStart(7)}  ${'server CPU µs/req'.padStart(17)} ${'pg CPU µs/req'.padStart(13)}`);
+  console.log(
+    `${options.smoke ? 'smoke: ' : ''}${options.duration} s per scenario after ${options.warmup} s warm-up, ${options.connections} connections, WEB_CONCURRENCY ${options.webConcurrency.join(' and ')}\n`,
+  );
+  console.log(
+    `${'scenario'.padEnd(14)} ${'wc'.padStart(3)}     ${'req/s'.padStart(9)}  ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'errors'.padStart(7)}  ${'server CPU µs/req'.padStart(17)} ${'pg CPU µs/req'.padStart(13)}`,
+  );
 
   const smtp = await startSmtpCapture();
   const database = await openBenchDatabase(options.databaseUrl, options.adminDatabaseUrl);
@@ -135,7 +154,9 @@ function summarize(scenarios: ScenarioResult[], argon2: Argon2Bound | undefined,
 }
 
 function printRow(r: ScenarioResult): void {
-  console.log(`${r.name.padEnd(14)} ${String(r.webConcurrency).padStart(3)}     ${fmt(r.requestsPerSecond, 9)}  ${fmt(r.p50, 7)} ${fmt(r.p99, 7)} ${String(r.errors).padStart(7)}  ${fmt(r.serverCpuUs, 17, 0)} ${fmt(r.postgresCpuUs, 13, 0)}`);
+  console.log(
+    `${r.name.padEnd(14)} ${String(r.webConcurrency).padStart(3)}     ${fmt(r.requestsPerSecond, 9)}  ${fmt(r.p50, 7)} ${fmt(r.p99, 7)} ${String(r.errors).padStart(7)}  ${fmt(r.serverCpuUs, 17, 0)} ${fmt(r.postgresCpuUs, 13, 0)}`,
+  );
 }
 
 function fmt(value: number, width: number, digits = 1): string {

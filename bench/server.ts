@@ -27,7 +27,8 @@ export interface BenchServer {
 
 const MAIN = resolve(__dirname, '../src/main.js');
 // Settings the bench decides; anything else set in the caller's environment passes through.
-const OWNED = /^(NODE_ENV|DATABASE_URL|SMTP_URL|JWT_SECRET|CODE_SECRET|LOG_LEVEL|PORT|HOST|DATA_DIR|WEB_CONCURRENCY|REDIS_URL|ARGON2_\w+|RATE_LIMIT_IP_PER_MINUTE|RATE_LIMIT_REFRESH_IP_PER_MINUTE)$/;
+const OWNED =
+  /^(NODE_ENV|DATABASE_URL|SMTP_URL|JWT_SECRET|CODE_SECRET|LOG_LEVEL|PORT|HOST|DATA_DIR|WEB_CONCURRENCY|REDIS_URL|ARGON2_\w+|RATE_LIMIT_IP_PER_MINUTE|RATE_LIMIT_REFRESH_IP_PER_MINUTE)$/;
 
 /** The environment of the server child; argon2 stays at the production defaults. */
 export function serverEnvironment(settings: ServerSettings, port: number, dataDir: string): NodeJS.ProcessEnv {
@@ -69,8 +70,8 @@ export async function startServer(settings: ServerSettings): Promise<BenchServer
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-8000);
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', keep);
+  child.stderr.on('data', (chunk: Buffer) => {
     keep(chunk);
     process.stderr.write(chunk);
   });
@@ -98,13 +99,16 @@ export async function startServer(settings: ServerSettings): Promise<BenchServer
 
 async function waitUntilReady(base: string, exited: Promise<number | string | null>, output: () => string): Promise<void> {
   let dead: number | string | null | undefined;
-  exited.then((code) => (dead = code));
+  void exited.then((code) => (dead = code));
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (dead !== undefined) throw new Error(`server exited with ${dead} before it was ready:\n${output()}`);
     // Listening is announced once every worker is up; readyz then proves the database.
     if (output().includes('Girok Auth listening')) {
-      const ready = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
+      const ready = await fetch(`${base}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ready) return;
     }
     await new Promise((r) => setTimeout(r, 100));

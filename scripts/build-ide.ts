@@ -11,7 +11,8 @@ export const IDE_ASSETS_DIR = resolve(ROOT, 'dist/ide');
 function fingerprint(): string {
   const hash = createHash('sha256').update(readFileSync(ENTRY));
   for (const pkg of ['graphiql', '@graphiql/react', 'react', 'react-dom', 'esbuild']) {
-    hash.update(`${pkg}@${JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`, { paths: [ROOT] }), 'utf8')).version}`);
+    const { version } = JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`, { paths: [ROOT] }), 'utf8')) as { version: string };
+    hash.update(`${pkg}@${version}`);
   }
   return hash.digest('hex');
 }

@@ -45,7 +45,7 @@ class UsageError extends Error {}
 
 if (require.main === module) {
   main().catch((error) => {
-    if (error instanceof ClientError) console.error(`${String(error.extensions.field ?? 'input')}: ${error.message}`);
+    if (error instanceof ClientError) console.error(`${typeof error.extensions.field === 'string' ? error.extensions.field : 'input'}: ${error.message}`);
     else if (error instanceof ConfigError || error instanceof UserExistsError || error instanceof UsageError) console.error(error.message);
     else console.error('user:create failed:', error instanceof Error ? error.message : error);
     process.exit(error instanceof UsageError ? 2 : 1);

@@ -42,7 +42,10 @@ async function main(): Promise<void> {
   }
   app = booted;
   const url = await app.listen();
-  app.server.log.info({ url, database: config.database.url ? 'postgresql' : 'embedded', mail: config.mail.smtpUrl ? 'smtp' : 'eml files' }, 'Girok Auth is ready');
+  app.server.log.info(
+    { url, database: config.database.url ? 'postgresql' : 'embedded', mail: config.mail.smtpUrl ? 'smtp' : 'eml files' },
+    'Girok Auth is ready',
+  );
   if (cluster.isWorker) {
     announceReady(url);
   } else {

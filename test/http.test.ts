@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { Client } from 'pg';
 import { createTestDatabase } from './support/database';
+import { describeWith } from './support/requirements';
 import { startTestServer, type TestServer } from './support/server';
 import { LOGIN, ME, bearer, createVerifiedUser } from './support/flows';
 
@@ -10,7 +11,13 @@ function postInTwoHalves(url: string, body: string, between: () => Promise<void>
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const req = request(
-      { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         let text = '';
         res.on('data', (chunk) => (text += chunk));
@@ -63,7 +70,9 @@ describe('unexpected failures', () => {
         await server.gql(ME, {}, bearer(user.token.accessToken)),
       ];
       for (const failed of failures) {
-        expect(failed.errors).toEqual([{ message: 'Internal server error', locations: expect.any(Array), path: expect.any(Array), extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+        expect(failed.errors).toEqual([
+          { message: 'Internal server error', locations: expect.any(Array), path: expect.any(Array), extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+        ]);
         expect(JSON.stringify(failed)).not.toMatch(/select|insert|relation|sessions|stack|at \w+ \(/i);
       }
       expect((await fetch(new URL('/healthz', server.url))).status).toBe(200);
@@ -73,13 +82,11 @@ describe('unexpected failures', () => {
   });
 });
 
-describe('/readyz when the database refuses connections', () => {
-  const admin = process.env.TEST_DATABASE_URL;
-  // Cutting one database off needs a server to do it on; PGlite lives inside the app.
-  const runOnPostgres = admin ? it : it.skip;
-  if (!admin) console.log('skipping the /readyz outage test: it needs TEST_DATABASE_URL (a real PostgreSQL)');
+// Cutting one database off needs a server to do it on; PGlite lives inside the app.
+describeWith(['postgres'], '/readyz when the database refuses connections', () => {
+  const admin = process.env.TEST_DATABASE_URL!;
 
-  runOnPostgres('answers 503 while no connection can be made, and 200 once it can', async () => {
+  it('answers 503 while no connection can be made, and 200 once it can', async () => {
     const database = await createTestDatabase();
     const server = await startTestServer({}, database);
     const name = new URL(database.url!).pathname.slice(1);

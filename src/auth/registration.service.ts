@@ -57,7 +57,14 @@ export class RegistrationService {
     }
   }
 
-  private registerOnce(em: EntityManager, email: string, password: string, passwordHash: string, locale: Locale, client: ClientInfo): Promise<RegistrationReceipt> {
+  private registerOnce(
+    em: EntityManager,
+    email: string,
+    password: string,
+    passwordHash: string,
+    locale: Locale,
+    client: ClientInfo,
+  ): Promise<RegistrationReceipt> {
     const { settings, codes, hasher, mailer, securityLog } = this.deps;
     return em.transactional(async (tx) => {
       const existing = await tx.findOne(User, { email }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['passwordHash'] });

@@ -118,8 +118,8 @@ export interface QueryLimitConfig {
   readonly maxCost: number;
   readonly maxTokens: number;
   readonly maxDirectives: number;
-  /** Parsed and validated documents kept for reuse (a count: each is bounded by maxTokens). */
-  readonly documentCacheSize: number;
+  /** MiB of heap that parsed, validated documents kept for reuse may take (estimated per document). */
+  readonly documentCacheMb: number;
 }
 
 export interface Config {

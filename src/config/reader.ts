@@ -130,7 +130,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       maxCost: read.integer('GRAPHQL_MAX_COST', 1000, 10, 1_000_000),
       maxTokens: read.integer('GRAPHQL_MAX_TOKENS', 1000, 50, 1_000_000),
       maxDirectives: read.integer('GRAPHQL_MAX_DIRECTIVES', 10, 0, 1000),
-      documentCacheSize: read.integer('GRAPHQL_DOCUMENT_CACHE_SIZE', 1000, 0, 1_000_000),
+      documentCacheMb: read.integer('GRAPHQL_DOCUMENT_CACHE_MB', 16, 0, 4096),
     },
   };
   if (config.mail.leaseSeconds <= config.mail.sendTimeout) {
@@ -158,7 +158,10 @@ class Reader {
   }
 
   list(name: string): string[] {
-    return (this.optional(name) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    return (this.optional(name) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   }
 
   integer(name: string, fallback: number, min: number, max: number): number {

@@ -8,7 +8,7 @@ export class PasswordHasher {
 
   constructor(params: Config['argon2']) {
     this.options = {
-      type: argon2.argon2id as argon2.HashOptions['type'],
+      type: argon2.argon2id,
       memoryCost: params.memoryCost,
       timeCost: params.timeCost,
       parallelism: params.parallelism,

@@ -48,7 +48,9 @@ function lockDirectory(file: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(file, 'utf8'));
       if (holder && holder !== process.pid && isAlive(holder)) {
-        throw new Error(`the embedded database in ${file.replace(/pg\.lock$/, 'pg')} is in use by process ${holder}; stop it first (or set DATABASE_URL)`);
+        throw new Error(`the embedded database in ${file.replace(/pg\.lock$/, 'pg')} is in use by process ${holder}; stop it first (or set DATABASE_URL)`, {
+          cause: error,
+        });
       }
       // Left behind by a process that is gone.
       rmSync(file, { force: true });

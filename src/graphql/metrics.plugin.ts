@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Kind, type OperationDefinitionNode } from 'graphql';
+import { Kind, OperationTypeNode, type OperationDefinitionNode } from 'graphql';
 import { ErrorCode } from '../errors';
 import type { Metrics } from '../observability/metrics';
 import type { RequestContext } from './context';
@@ -25,7 +25,7 @@ export class MetricsPlugin {
             const errors = body?.errors ?? [];
             this.metrics.duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
             this.metrics.operations.inc({ ...labels, outcome: errors.length ? 'error' : 'ok' });
-            this.countAuthOutcomes(operation, (body?.data ?? null) as Record<string, unknown> | null, errors);
+            this.countAuthOutcomes(operation, body?.data ?? null, errors);
           },
         };
       },
@@ -45,11 +45,11 @@ export class MetricsPlugin {
       if (code === ErrorCode.TOKEN_REUSED) this.metrics.refreshReuse.inc();
       if (code === ErrorCode.RATE_LIMITED) this.metrics.rateLimited.inc({ field });
     }
-    if (operation?.operation !== 'mutation') return;
+    if (operation?.operation !== OperationTypeNode.MUTATION) return;
     for (const [key, name] of fields) {
       if (name !== 'login') continue;
       if (data?.[key]) this.metrics.logins.inc({ result: 'success', code: '' });
-      else this.metrics.logins.inc({ result: 'failure', code: String(codeAt(key) ?? ErrorCode.INTERNAL_SERVER_ERROR) });
+      else this.metrics.logins.inc({ result: 'failure', code: textOf(codeAt(key)) ?? ErrorCode.INTERNAL_SERVER_ERROR });
     }
   }
 
@@ -72,4 +72,8 @@ function rootFields(operation: OperationDefinitionNode | undefined): Map<string,
     if (selection.kind === Kind.FIELD) fields.set(selection.alias?.value ?? selection.name.value, selection.name.value);
   }
   return fields;
+}
+
+function textOf(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }

@@ -1,4 +1,4 @@
-import { GraphQLError, Kind, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
+import { GraphQLError, Kind, OperationTypeNode, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
 import { AUTH_MUTATIONS } from './rate-limit.policy';
 
 /**
@@ -8,7 +8,7 @@ import { AUTH_MUTATIONS } from './rate-limit.policy';
  */
 export const oneAuthMutationRule: ValidationRule = (context) => ({
   OperationDefinition(node) {
-    if (node.operation !== 'mutation') return false;
+    if (node.operation !== OperationTypeNode.MUTATION) return false;
     const count = countAuthFields(node.selectionSet, context, new Set());
     if (count > 1) {
       context.reportError(

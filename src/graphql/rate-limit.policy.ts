@@ -38,6 +38,6 @@ export const AUTH_MUTATIONS: ReadonlySet<string> = new Set(Object.keys(MUTATION_
 /** The address a call targets, as `args.input.email` or `args.email`; undefined when absent. */
 export function emailArgument(args: Record<string, unknown>): unknown {
   const input = args.input;
-  if (input && typeof input === 'object' && 'email' in input) return (input as { email: unknown }).email;
+  if (input && typeof input === 'object' && 'email' in input) return input.email;
   return args.email;
 }

@@ -4,7 +4,16 @@ import type { LogConfig } from '../config';
 
 // Belt and braces: the default request serializer logs no headers or bodies, but anything
 // that logs a request or its headers must not carry credentials into the log.
-const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie', 'authorization', 'password', 'refreshToken', 'accessToken'];
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers.cookie',
+  'authorization',
+  'password',
+  'refreshToken',
+  'accessToken',
+];
 
 /**
  * pino options for Fastify: one JSON object a line (production, tests), or pino-pretty for

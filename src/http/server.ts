@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { HttpConfig } from '../config';
@@ -13,19 +14,29 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * which at most HTTP_MAX_CONNECTIONS_PER_IP from one peer. Every answer carries its request id.
  */
 export function createHttpServer(settings: HttpConfig, logger: FastifyServerOptions['logger']): FastifyInstance {
+  const requestTimeout = settings.requestTimeout * 1000;
   const server = Fastify({
     logger,
     trustProxy: settings.trustProxy,
     bodyLimit: settings.bodyLimit,
-    requestTimeout: settings.requestTimeout * 1000,
-    keepAliveTimeout: settings.keepAliveTimeout * 1000,
+    // Node checks request deadlines every connectionsCheckingInterval (30 s by default), so a
+    // deadline of a few seconds would fire up to 30 s late: check as often as it needs.
+    serverFactory: (handler) =>
+      createServer(
+        {
+          requestTimeout,
+          // Node's headers deadline may not exceed the request deadline it is part of.
+          headersTimeout: Math.min(requestTimeout, 60_000),
+          keepAliveTimeout: settings.keepAliveTimeout * 1000,
+          connectionsCheckingInterval: Math.min(1000, requestTimeout / 2),
+        },
+        handler,
+      ),
     genReqId: (request) => {
       const incoming = request.headers['x-request-id'];
       return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
   });
-  // Node's headers deadline may not exceed the request deadline it is part of.
-  server.server.headersTimeout = Math.min(settings.requestTimeout * 1000, 60_000);
   server.server.maxConnections = settings.maxConnections;
   if (settings.maxConnectionsPerIp > 0) limitConnectionsPerPeer(server, settings.maxConnectionsPerIp);
   server.addHook('onRequest', async (request, reply) => {

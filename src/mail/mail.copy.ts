@@ -39,9 +39,11 @@ export const mailCopy: Record<Locale, Record<MailKind, MailCopy>> = {
       subject: 'Your {appName} verification code',
       preview: 'Someone else also tried to register with this address.',
       heading: 'Verify your email address',
-      intro: 'Someone just started another {appName} registration with this address, with a different password. This code verifies the address and signs in whoever enters it:',
+      intro:
+        'Someone just started another {appName} registration with this address, with a different password. This code verifies the address and signs in whoever enters it:',
       expiry: 'The code expires in {minutes} minutes.',
-      outro: 'Because two different passwords were chosen, neither of them will work: after entering the code, choose your password with "Forgot password". If you did not try to register, ignore this email.',
+      outro:
+        'Because two different passwords were chosen, neither of them will work: after entering the code, choose your password with "Forgot password". If you did not try to register, ignore this email.',
     },
     'password-reset-code': {
       subject: 'Your {appName} password reset code',
@@ -81,7 +83,8 @@ export const mailCopy: Record<Locale, Record<MailKind, MailCopy>> = {
       heading: '이메일 주소 인증',
       intro: '방금 누군가 이 주소로 다른 비밀번호를 사용해 {appName} 가입을 다시 시작했습니다. 이 코드를 입력하는 사람은 주소가 인증되고 로그인됩니다:',
       expiry: '코드는 {minutes}분 후에 만료됩니다.',
-      outro: '서로 다른 두 비밀번호가 선택되었기 때문에 어느 쪽도 사용할 수 없습니다. 코드를 입력한 뒤 "비밀번호 찾기"로 비밀번호를 정하세요. 가입을 시도하지 않으셨다면 이 메일을 무시하세요.',
+      outro:
+        '서로 다른 두 비밀번호가 선택되었기 때문에 어느 쪽도 사용할 수 없습니다. 코드를 입력한 뒤 "비밀번호 찾기"로 비밀번호를 정하세요. 가입을 시도하지 않으셨다면 이 메일을 무시하세요.',
     },
     'password-reset-code': {
       subject: '{appName} 비밀번호 재설정 코드',

@@ -16,8 +16,8 @@ export function isCodeMailKind(kind: string): kind is CodeMailKind {
 
 /** A mail as the renderer needs it: the words come from the kind and the locale. */
 export type MailMessage =
-  | { kind: CodeMailKind; to: string; locale: Locale; code: string; expiresInMinutes: number }
-  | { kind: NoticeMailKind; to: string; locale: Locale };
+  { kind: CodeMailKind; to: string; locale: Locale; code: string; expiresInMinutes: number } | { kind: NoticeMailKind; to: string; locale: Locale };
 
 /** A mail as it is queued: a code mail carries when its code dies. */
-export type QueuedMail = { kind: CodeMailKind; to: string; locale: Locale; code: string; expiresAt: Date } | { kind: NoticeMailKind; to: string; locale: Locale };
+export type QueuedMail =
+  { kind: CodeMailKind; to: string; locale: Locale; code: string; expiresAt: Date } | { kind: NoticeMailKind; to: string; locale: Locale };

@@ -21,7 +21,7 @@ export class OutboxWakeSubscriber implements EventSubscriber {
   }
 
   afterTransactionCommit({ transaction }: TransactionEventArgs): void {
-    if (transaction && this.awaitingCommit.delete(transaction)) this.wake();
+    if (transaction && this.awaitingCommit.delete(transaction as object)) this.wake();
   }
 }
 

@@ -24,8 +24,7 @@ const SLOT = /\{\{\s*(\w+)\s*\}\}/g;
 
 /** `emails/` at the project root, whether this runs from src/ (jest) or dist/src/ (tsc). */
 export const DEFAULT_TEMPLATES_DIR =
-  [resolve(__dirname, '../../emails'), resolve(__dirname, '../../../emails')].find((dir) => existsSync(join(dir, 'layout.mjml'))) ??
-  resolve('emails');
+  [resolve(__dirname, '../../emails'), resolve(__dirname, '../../../emails')].find((dir) => existsSync(join(dir, 'layout.mjml'))) ?? resolve('emails');
 
 /**
  * Compiles `layout.mjml` around each mail's template, once. A template that does not
@@ -52,7 +51,7 @@ async function readTemplate(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    throw new Error(`${shown(file)}: cannot read mail template (${(error as Error).message})`);
+    throw new Error(`${shown(file)}: cannot read mail template (${(error as Error).message})`, { cause: error });
   }
 }
 
@@ -63,7 +62,7 @@ async function compile(source: string, kind: MailKind, file: string): Promise<st
     const result = await mjml2html(source, { validationLevel: 'strict', fonts: {}, keepComments: false });
     html = result.html;
   } catch (error) {
-    throw new Error(`${shown(file)}: MJML does not compile: ${(error as Error).message}`);
+    throw new Error(`${shown(file)}: MJML does not compile: ${(error as Error).message}`, { cause: error });
   }
   const used = new Set([...html.matchAll(SLOT)].map((m) => m[1]));
   for (const slot of used) {

@@ -19,10 +19,12 @@ export interface SecurityEventInput {
  */
 export class SecurityLog {
   async record(em: EntityManager, event: SecurityEventInput): Promise<void> {
-    await sql(
-      em,
-      `insert into security_events (user_id, type, created_at, ip, user_agent, session_id) values (?, ?, now(), ?, ?, ?)`,
-      [event.userId, event.type, event.client.ip?.slice(0, 64) ?? null, event.client.userAgent?.slice(0, 512) ?? null, event.sessionId ?? null],
-    );
+    await sql(em, `insert into security_events (user_id, type, created_at, ip, user_agent, session_id) values (?, ?, now(), ?, ?, ?)`, [
+      event.userId,
+      event.type,
+      event.client.ip?.slice(0, 64) ?? null,
+      event.client.userAgent?.slice(0, 512) ?? null,
+      event.sessionId ?? null,
+    ]);
   }
 }

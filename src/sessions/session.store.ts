@@ -204,11 +204,11 @@ export class SessionStore {
 
   /** Ends every live session of the user, except `keepSessionId` if given; returns how many ended. */
   revokeAll(em: EntityManager, userId: string, reason: RevokeReason, keepSessionId?: string): Promise<number> {
-    return sqlCount(
-      em,
-      'update sessions set revoked_at = now(), revoked_reason = ? where user_id = ? and revoked_at is null and id is distinct from ?',
-      [reason, userId, keepSessionId ?? null],
-    );
+    return sqlCount(em, 'update sessions set revoked_at = now(), revoked_reason = ? where user_id = ? and revoked_at is null and id is distinct from ?', [
+      reason,
+      userId,
+      keepSessionId ?? null,
+    ]);
   }
 
   /** The user's live sessions, most recently used first. */

@@ -30,7 +30,14 @@ export function toViewerUser(row: UserRow): ViewerUser {
 }
 
 /** The read model of a loaded account; its password hash must have been loaded too. */
-export function viewerUserOf(user: { id: string; email: string; emailVerified: boolean; passwordHash?: string | null; locale: Locale; createdAt: Date }): ViewerUser {
+export function viewerUserOf(user: {
+  id: string;
+  email: string;
+  emailVerified: boolean;
+  passwordHash?: string | null;
+  locale: Locale;
+  createdAt: Date;
+}): ViewerUser {
   return {
     id: user.id,
     email: user.email,

@@ -18,10 +18,10 @@ describe('code guessing', () => {
     // A check that said INVALID_CODE or killed the code was a real check; the rest never ran.
     expect(codes.filter((c) => c === 'INVALID_CODE').length).toBeLessThanOrEqual(maxAttempts - 1);
     expect(codes.every((c) => ['INVALID_CODE', 'TOO_MANY_ATTEMPTS', 'RATE_LIMITED'].includes(c!))).toBe(true);
-    const [row] = await server.app.orm.em.fork().getConnection().execute(
-      'select c.attempts from codes c join users u on u.id = c.user_id where u.email = ?',
-      [email],
-    );
+    const [row] = await server.app.orm.em
+      .fork()
+      .getConnection()
+      .execute('select c.attempts from codes c join users u on u.id = c.user_id where u.email = ?', [email]);
     expect(row.attempts).toBe(maxAttempts);
     // The right code is dead too (or the address's hourly code budget is already spent).
     expect(['TOO_MANY_ATTEMPTS', 'RATE_LIMITED']).toContain(errorCode(await server.gql(VERIFY, { input: { email, code } })));

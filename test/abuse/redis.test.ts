@@ -1,50 +1,31 @@
 import { Redis } from 'ioredis';
+import { describeWith } from '../support/requirements';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTestServer, errorCode, type TestServer } from '../support/server';
 import { LOGIN, createVerifiedUser } from '../support/flows';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-async function redisAnswers(): Promise<boolean> {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
+describeWith(['redis'], 'rate limits in Redis', () => {
+  let database: TestDatabase;
+  let first: TestServer;
+  let second: TestServer;
+  let accounts: { email: string; password: string }[];
+  beforeAll(async () => {
+    // Two instances on one database and one Redis, as behind a load balancer.
+    database = await createTestDatabase();
+    const env = { REDIS_URL, RATE_LIMIT_LOGIN_FAILURES: '4' };
+    first = await startTestServer(env, database);
+    // Made before the second instance starts, so its mail worker cannot take the code mails.
+    accounts = [await createVerifiedUser(first), await createVerifiedUser(first)];
+    second = await startTestServer(env, database);
+  });
+  afterAll(async () => {
+    await Promise.all([first?.close(), second?.close()]);
+    await database?.drop();
+  });
 
-let reachable = false;
-let database: TestDatabase;
-let first: TestServer;
-let second: TestServer;
-let accounts: { email: string; password: string }[];
-beforeAll(async () => {
-  reachable = await redisAnswers();
-  if (!reachable) {
-    console.warn(`skipping Redis-backed rate-limit tests: no Redis answers at ${REDIS_URL}`);
-    return;
-  }
-  // Two instances on one database and one Redis, as behind a load balancer.
-  database = await createTestDatabase();
-  const env = { REDIS_URL, RATE_LIMIT_LOGIN_FAILURES: '4' };
-  first = await startTestServer(env, database);
-  // Made before the second instance starts, so its mail worker cannot take the code mails.
-  accounts = [await createVerifiedUser(first), await createVerifiedUser(first)];
-  second = await startTestServer(env, database);
-});
-afterAll(async () => {
-  await Promise.all([first?.close(), second?.close()]);
-  await database?.drop();
-});
-
-describe('rate limits in Redis', () => {
   it('share one failure budget across instances', async () => {
-    if (!reachable) return;
     expect(first.app.config.redisUrl).toBe(REDIS_URL);
     const { email, password } = accounts[0];
     const codes = [];
@@ -58,7 +39,6 @@ describe('rate limits in Redis', () => {
   });
 
   it('keep the counters in Redis, where a new instance finds them', async () => {
-    if (!reachable) return;
     const { email } = accounts[1];
     await second.gql(LOGIN, { input: { email, password: 'wrong' } });
     const redis = new Redis(REDIS_URL);

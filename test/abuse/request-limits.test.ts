@@ -28,7 +28,10 @@ describe('one request, one attempt', () => {
   it.each([
     ['a repeated field', 'mutation { login(input: $a) { accessToken } login(input: $a) { accessToken } }'],
     ['two different auth mutations', 'mutation { login(input: $a) { accessToken } verifyEmail(input: { email: "a@b.co", code: "123456" }) { accessToken } }'],
-    ['one hidden in a fragment', 'mutation { login(input: $a) { accessToken } ...Again } fragment Again on Mutation { other: login(input: $a) { accessToken } }'],
+    [
+      'one hidden in a fragment',
+      'mutation { login(input: $a) { accessToken } ...Again } fragment Again on Mutation { other: login(input: $a) { accessToken } }',
+    ],
     ['one hidden in an inline fragment', 'mutation { login(input: $a) { accessToken } ... on Mutation { other: login(input: $a) { accessToken } } }'],
   ])('refuses %s', async (_, body) => {
     const query = body.replace('mutation {', 'mutation ($a: LoginInput!) {');

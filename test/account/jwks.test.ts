@@ -60,7 +60,7 @@ describe('ES256 signing with a JWKS', () => {
 
   it('still accepts a token signed with a retired key until it expires', async () => {
     const { payload } = jwt.decode(token.accessToken, { complete: true })!;
-    const retiredKid = jwks.keys.find((k) => k.kid !== (jwt.decode(token.accessToken, { complete: true })!.header.kid))!.kid;
+    const retiredKid = jwks.keys.find((k) => k.kid !== jwt.decode(token.accessToken, { complete: true })!.header.kid)!.kid;
     const { exp: _exp, iat: _iat, ...claims } = payload as jwt.JwtPayload;
     const sign = (expiresIn: number) =>
       jwt.sign(claims, retired.privateKey, { algorithm: 'ES256', expiresIn, header: { alg: 'ES256', typ: 'at+jwt', kid: retiredKid } });
@@ -93,7 +93,8 @@ describe('ES256 in development without a key file', () => {
   it('generates one under the data directory and keeps it across restarts', async () => {
     const first = await startTestServer({ JWT_ALGORITHM: 'ES256' });
     const dataDir = first.dataDir;
-    const kidOf = async (server: TestServer) => ((await (await fetch(new URL('/.well-known/jwks.json', server.url))).json()) as { keys: { kid: string }[] }).keys[0].kid;
+    const kidOf = async (server: TestServer) =>
+      ((await (await fetch(new URL('/.well-known/jwks.json', server.url))).json()) as { keys: { kid: string }[] }).keys[0].kid;
     try {
       expect(createPublicKey(readFileSync(join(dataDir, 'jwt-es256.pem'))).asymmetricKeyType).toBe('ec');
       const kid = await kidOf(first);

@@ -1,5 +1,18 @@
 import { startTestServer, codeIn, errorCode, type TestServer } from '../support/server';
-import { LOGIN, ME, PASSWORD, REFRESH, REQUEST_RESET, RESET, bearer, createVerifiedUser, login, registerAndReadCode, uniqueEmail, type TokenPayload } from '../support/flows';
+import {
+  LOGIN,
+  ME,
+  PASSWORD,
+  REFRESH,
+  REQUEST_RESET,
+  RESET,
+  bearer,
+  createVerifiedUser,
+  login,
+  registerAndReadCode,
+  uniqueEmail,
+  type TokenPayload,
+} from '../support/flows';
 
 let server: TestServer;
 beforeAll(async () => {

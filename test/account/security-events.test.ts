@@ -1,5 +1,19 @@
 import { startTestServer, codeIn, errorCode, type TestServer } from '../support/server';
-import { CHANGE, LOGIN, LOGOUT, PASSWORD, REFRESH, REQUEST_RESET, RESET, bearer, login, registerAndReadCode, uniqueEmail, VERIFY, type TokenPayload } from '../support/flows';
+import {
+  CHANGE,
+  LOGIN,
+  LOGOUT,
+  PASSWORD,
+  REFRESH,
+  REQUEST_RESET,
+  RESET,
+  bearer,
+  login,
+  registerAndReadCode,
+  uniqueEmail,
+  VERIFY,
+  type TokenPayload,
+} from '../support/flows';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -31,7 +45,13 @@ describe('security timeline', () => {
     expect(errorCode(await server.gql(REFRESH, { token: second.refreshToken }))).toBe('TOKEN_REUSED');
     await server.gql(LOGOUT, { token: verified.refreshToken }, agent);
     const third = await login(server, email, PASSWORD, agent);
-    const changed = (await server.gql<{ changePassword: TokenPayload }>(CHANGE, { input: { currentPassword: PASSWORD, newPassword: 'second passphrase' } }, { ...agent, ...bearer(third.accessToken) })).data!.changePassword;
+    const changed = (
+      await server.gql<{ changePassword: TokenPayload }>(
+        CHANGE,
+        { input: { currentPassword: PASSWORD, newPassword: 'second passphrase' } },
+        { ...agent, ...bearer(third.accessToken) },
+      )
+    ).data!.changePassword;
 
     const earlier = new Set(server.smtp.messages);
     await server.gql(REQUEST_RESET, { email });
@@ -42,7 +62,8 @@ describe('security timeline', () => {
     const earlier2 = new Set(server.smtp.messages);
     await server.gql(REQUEST_RESET, { email });
     const secondCode = codeIn(await server.smtp.waitFor((m) => m.to === email && !earlier2.has(m) && hasCode(m.text)));
-    const reset = (await server.gql<{ resetPassword: TokenPayload }>(RESET, { input: { email, code: secondCode, newPassword: 'third passphrase' } }, agent)).data!.resetPassword;
+    const reset = (await server.gql<{ resetPassword: TokenPayload }>(RESET, { input: { email, code: secondCode, newPassword: 'third passphrase' } }, agent))
+      .data!.resetPassword;
     expect(changed.user.email).toBe(email);
 
     const response = await server.gql<Timeline>(TIMELINE, { first: 50 }, bearer(reset.accessToken));
@@ -85,7 +106,9 @@ describe('security timeline', () => {
   it('is readable only by the account holder', async () => {
     const email = uniqueEmail('private');
     const code = await registerAndReadCode(server, email);
-    const response = await server.gql(`mutation ($input: VerifyEmailInput!) { verifyEmail(input: $input) { user { securityEvents { edges { cursor } } } } }`, { input: { email, code } });
+    const response = await server.gql(`mutation ($input: VerifyEmailInput!) { verifyEmail(input: $input) { user { securityEvents { edges { cursor } } } } }`, {
+      input: { email, code },
+    });
     expect(errorCode(response)).toBe('FORBIDDEN');
   });
 });

@@ -68,10 +68,12 @@ describe('refreshToken', () => {
 
   it('refuses an expired refresh token', async () => {
     const { token } = await createVerifiedUser(server);
-    await server.app.orm.em.fork().getConnection().execute(
-      `update refresh_tokens set expires_at = now() - interval '1 second' where session_id in (select id from sessions where user_id = ?)`,
-      [token.user.id],
-    );
+    await server.app.orm.em
+      .fork()
+      .getConnection()
+      .execute(`update refresh_tokens set expires_at = now() - interval '1 second' where session_id in (select id from sessions where user_id = ?)`, [
+        token.user.id,
+      ]);
     expect(errorCode(await refresh(token.refreshToken))).toBe('UNAUTHENTICATED');
   });
 });
@@ -87,10 +89,11 @@ describe('logout', () => {
 
   it('leaves the other sessions of the same person alone', async () => {
     const user = await createVerifiedUser(server);
-    const other = (await server.gql<{ login: TokenPayload }>(
-      `mutation ($input: LoginInput!) { login(input: $input) { accessToken refreshToken } }`,
-      { input: { email: user.email, password: user.password } },
-    )).data!.login;
+    const other = (
+      await server.gql<{ login: TokenPayload }>(`mutation ($input: LoginInput!) { login(input: $input) { accessToken refreshToken } }`, {
+        input: { email: user.email, password: user.password },
+      })
+    ).data!.login;
     await server.gql(LOGOUT, { token: user.token.refreshToken });
     expect((await me(other.accessToken)).data?.me.email).toBe(user.email);
   });

@@ -1,5 +1,5 @@
 import { startTestServer, codeIn, errorCode, type TestServer } from '../support/server';
-import { LOGIN, ME, PASSWORD, REGISTER, RESEND, VERIFY, bearer, registerAndReadCode, uniqueEmail, type TokenPayload } from '../support/flows';
+import { LOGIN, ME, PASSWORD, REGISTER, RESEND, VERIFY, bearer, registerAndReadCode, sendSentinelMail, uniqueEmail, type TokenPayload } from '../support/flows';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -152,7 +152,7 @@ describe('resendVerificationCode', () => {
     const response = await server.gql(RESEND, { email });
     expect(response.errors).toBeUndefined();
     expect(response.data!.resendVerificationCode.email).toBe(email);
-    await new Promise((r) => setTimeout(r, 300));
+    await sendSentinelMail(server);
     expect(server.smtp.messages.some((m) => m.to === email)).toBe(false);
   });
 });

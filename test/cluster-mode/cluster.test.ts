@@ -7,8 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 import { postGraphql } from '../support/server';
 
 const ROOT = resolve(__dirname, '../..');
-// Cluster mode needs a real PostgreSQL: the embedded one serves a single process.
-const run = process.env.TEST_DATABASE_URL ? describe : describe.skip;
+import { describeWith } from '../support/requirements';
 
 interface Primary {
   child: ChildProcess;
@@ -38,10 +37,14 @@ async function startPrimary(database: TestDatabase, dataDir: string): Promise<Pr
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
-  child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
   const exited = new Promise<number | string | null>((done) => child.once('exit', (code, signal) => done(code ?? signal)));
-  const url = await waitFor(() => /listening: GraphQL at (\S+) \(2 workers\)/.exec(text)?.[1], 60_000, () => `no ready line:\n${text}`);
+  const url = await waitFor(
+    () => /listening: GraphQL at (\S+) \(2 workers\)/.exec(text)?.[1],
+    60_000,
+    () => `no ready line:\n${text}`,
+  );
   return { child, url, output: () => text, exited };
 }
 
@@ -58,7 +61,11 @@ async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, t
 /** Live worker pids of the primary, from /proc. */
 function workerPids(primary: number): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(primary)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-P', String(primary)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return []; // pgrep exits 1 when there are none
   }
@@ -70,7 +77,8 @@ async function typename(url: string): Promise<string | undefined> {
   return ask().catch(ask);
 }
 
-run('WEB_CONCURRENCY=2', () => {
+// Cluster mode needs a real PostgreSQL: the embedded one serves a single process.
+describeWith(['postgres'], 'WEB_CONCURRENCY=2', () => {
   let database: TestDatabase;
   let dataDir: string;
   let primary: Primary | undefined;
@@ -102,12 +110,20 @@ run('WEB_CONCURRENCY=2', () => {
     const [victim, survivor] = workerPids(primary!.child.pid!);
     process.kill(victim, 'SIGKILL');
     expect(await typename(primary!.url)).toBe('Query');
-    const replaced = await waitFor(() => {
-      const pids = workerPids(primary!.child.pid!);
-      return pids.length === 2 && !pids.includes(victim) ? pids : undefined;
-    }, 60_000, () => `no replacement worker:\n${primary!.output()}`);
+    const replaced = await waitFor(
+      () => {
+        const pids = workerPids(primary!.child.pid!);
+        return pids.length === 2 && !pids.includes(victim) ? pids : undefined;
+      },
+      60_000,
+      () => `no replacement worker:\n${primary!.output()}`,
+    );
     expect(replaced).toContain(survivor);
-    await waitFor(() => primary!.output().match(/Girok Auth is ready/g)?.length === 3, 60_000, () => 'replacement never ready');
+    await waitFor(
+      () => primary!.output().match(/Girok Auth is ready/g)?.length === 3,
+      60_000,
+      () => 'replacement never ready',
+    );
     expect(await typename(primary!.url)).toBe('Query');
   }, 120_000);
 
@@ -121,7 +137,11 @@ run('WEB_CONCURRENCY=2', () => {
         input: { email: `drain-${i}-${randomBytes(3).toString('hex')}@example.test`, password: 'correct horse battery staple' },
       }),
     );
-    await waitFor(() => arrivals() - before === 6, 10_000, () => 'the requests never arrived');
+    await waitFor(
+      () => arrivals() - before === 6,
+      10_000,
+      () => 'the requests never arrived',
+    );
     primary!.child.kill('SIGTERM');
     const responses = await Promise.all(inFlight);
     expect(responses.map((r) => r.status)).toEqual(Array(6).fill(200));

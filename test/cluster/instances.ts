@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { Client } from 'pg';
 import { withClient } from '../support/database';
 import { Redis } from 'ioredis';
 import { postGraphql, type GraphqlResponse } from '../support/server';
@@ -36,7 +35,11 @@ export async function startInstances(names: string[], env: Record<string, string
         () => `instance ${instance.name} did not start:\n${instance.output()}`,
       );
       const readyz = instance.url.replace(/\/graphql$/, '/readyz');
-      await waitUntil(async () => (await fetch(readyz).catch(() => null))?.ok || undefined, timeoutMs, () => `instance ${instance.name} not ready`);
+      await waitUntil(
+        async () => (await fetch(readyz).catch(() => null))?.ok || undefined,
+        timeoutMs,
+        () => `instance ${instance.name} not ready`,
+      );
     }
   } catch (error) {
     await stopInstances(instances);
@@ -52,8 +55,8 @@ function spawnInstance(name: string, env: Record<string, string>, clientIp: stri
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
-  child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
   // Should the test process end without its afterAll, it still takes its servers along.
   const orphanGuard = () => child.kill('SIGKILL');
   process.once('exit', orphanGuard);
@@ -97,29 +100,6 @@ export async function waitUntil<T>(probe: () => T | undefined | Promise<T | unde
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(why());
-}
-
-/** Why the multi-instance test cannot run here, or null when PostgreSQL and Redis both answer. */
-export async function unreachable(databaseUrl: string, redisUrl: string): Promise<string | null> {
-  const client = new Client({ connectionString: databaseUrl, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-  } catch (error) {
-    return `PostgreSQL does not answer at ${databaseUrl} (${(error as Error).message})`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1_000, retryStrategy: () => null });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    if ((await redis.ping()) !== 'PONG') return `Redis at ${redisUrl} does not answer PING`;
-  } catch (error) {
-    return `Redis does not answer at ${redisUrl} (${(error as Error).message})`;
-  } finally {
-    redis.disconnect();
-  }
-  return null;
 }
 
 /** Deletes the Redis keys matching `patterns` (this run's client IP and addresses), never others'. */

@@ -7,7 +7,8 @@ import { LOGIN, LOGOUT, ME, PASSWORD, REFRESH, REGISTER, VERIFY, bearer, type To
 import { ADMIN_DATABASE_URL, createPostgresDatabase } from '../support/database';
 import { codeIn, errorCode, type GraphqlResponse } from '../support/server';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
-import { deleteKeys, query, startInstances, stopInstances, unreachable, waitUntil, type Instance } from './instances';
+import { describeWith } from '../support/requirements';
+import { deleteKeys, query, startInstances, stopInstances, waitUntil, type Instance } from './instances';
 
 const ADMIN_URL = ADMIN_DATABASE_URL;
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -43,7 +44,6 @@ const INSTANCE_ENV = {
   MAIL_SEND_TIMEOUT: String(LEASE_SECONDS - 1),
 };
 
-let skipped: string | null = null;
 let database: { url: string; drop(): Promise<void> } | undefined;
 let smtp: SmtpCapture | undefined;
 let dataDir: string | undefined;
@@ -52,32 +52,25 @@ let A: Instance;
 let B: Instance;
 let C: Instance;
 
-beforeAll(async () => {
-  skipped = await unreachable(ADMIN_URL, REDIS_URL);
-  if (skipped) {
-    console.warn(`skipping the multi-instance test: ${skipped}`);
-    return;
-  }
-  database = await createPostgresDatabase(`girok_test_multi_${RUN}`, ADMIN_URL);
-  smtp = await startSmtpCapture();
-  dataDir = mkdtempSync(join(tmpdir(), 'girok-multi-'));
-  const env = { ...INSTANCE_ENV, DATABASE_URL: database.url, REDIS_URL, SMTP_URL: smtp.url, DATA_DIR: dataDir };
-  instances = await startInstances(['A', 'B', 'C'], env, CLIENT_IP);
-  [A, B, C] = instances;
-}, 45_000);
+describeWith(['postgres', 'redis'], 'three instances on one PostgreSQL and one Redis', () => {
+  beforeAll(async () => {
+    database = await createPostgresDatabase(`girok_test_multi_${RUN}`, ADMIN_URL);
+    smtp = await startSmtpCapture();
+    dataDir = mkdtempSync(join(tmpdir(), 'girok-multi-'));
+    const env = { ...INSTANCE_ENV, DATABASE_URL: database.url, REDIS_URL, SMTP_URL: smtp.url, DATA_DIR: dataDir };
+    instances = await startInstances(['A', 'B', 'C'], env, CLIENT_IP);
+    [A, B, C] = instances;
+  }, 45_000);
 
-afterAll(async () => {
-  if (skipped) return;
-  await stopInstances(instances);
-  await smtp?.close();
-  await database?.drop();
-  await deleteKeys(REDIS_URL, [`girok:rl:*:${CLIENT_IP}`, `girok:rl:*-${RUN}@*`]);
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-}, 20_000);
+  afterAll(async () => {
+    await stopInstances(instances);
+    await smtp?.close();
+    await database?.drop();
+    await deleteKeys(REDIS_URL, [`girok:rl:*:${CLIENT_IP}`, `girok:rl:*-${RUN}@*`]);
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }, 20_000);
 
-describe('three instances on one PostgreSQL and one Redis', () => {
   it('migrate the empty database exactly once while booting together', async () => {
-    if (skipped) return;
     const applied = await query<{ name: string }>(database!.url, 'select name from mikro_orm_migrations order by id');
     expect(applied.map((m) => m.name)).toEqual(migrationsList.map((m) => m.name));
     for (const instance of instances) {
@@ -87,7 +80,6 @@ describe('three instances on one PostgreSQL and one Redis', () => {
   });
 
   it('end a session on every instance at once: login on A, logout on B, me on C', async () => {
-    if (skipped) return;
     const { email } = await verifiedUser(C, B);
     const token = await login(A, email);
     expect((await C.gql(ME, {}, bearer(token.accessToken))).data?.me?.email).toBe(email);
@@ -99,7 +91,6 @@ describe('three instances on one PostgreSQL and one Redis', () => {
   });
 
   it('revoke the family when a rotated token comes back after the grace window on another instance', async () => {
-    if (skipped) return;
     const { email } = await verifiedUser(A, A);
     const first = await login(A, email);
     const second = ok(await A.gql<{ refreshToken: TokenPayload }>(REFRESH, { token: first.refreshToken }), 'refreshToken');
@@ -111,10 +102,11 @@ describe('three instances on one PostgreSQL and one Redis', () => {
   });
 
   it('give a burst of refreshes of one token over A, B and C one successor, and keep the session', async () => {
-    if (skipped) return;
     const { email } = await verifiedUser(B, B);
     const start = await login(B, email);
-    const burst = await Promise.all(instances.flatMap((instance) => [1, 2, 3].map(() => instance.gql<{ refreshToken: TokenPayload }>(REFRESH, { token: start.refreshToken }))));
+    const burst = await Promise.all(
+      instances.flatMap((instance) => [1, 2, 3].map(() => instance.gql<{ refreshToken: TokenPayload }>(REFRESH, { token: start.refreshToken }))),
+    );
 
     expect(burst.map((r) => r.errors?.[0]?.extensions?.code ?? null)).toEqual(Array(9).fill(null));
     const successors = new Set(burst.map((r) => r.data!.refreshToken.refreshToken));
@@ -128,13 +120,10 @@ describe('three instances on one PostgreSQL and one Redis', () => {
   });
 
   it('count wrong code guesses spread over A, B and C against one limit', async () => {
-    if (skipped) return;
     const email = address('guess');
     const code = codeIn(await registerAndMail(A, email));
     const wrong = (i: number) => String((Number(code) + 1 + i) % 1_000_000).padStart(6, '0');
-    const answers = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => instances[i % 3].gql(VERIFY, { input: { email, code: wrong(i) } })),
-    );
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => instances[i % 3].gql(VERIFY, { input: { email, code: wrong(i) } })));
 
     const codes = answers.map(errorCode);
     expect(codes.filter((c) => c === 'INVALID_CODE')).toHaveLength(CODE_MAX_ATTEMPTS - 1);
@@ -149,7 +138,6 @@ describe('three instances on one PostgreSQL and one Redis', () => {
   });
 
   it('refuse failed logins spread over A, B and C after the budget of one instance', async () => {
-    if (skipped) return;
     const { email } = await verifiedUser(A, C);
     const sequential: (string | undefined)[] = [];
     for (let i = 0; i < LOGIN_FAILURES + 3; i++) {
@@ -169,16 +157,23 @@ describe('three instances on one PostgreSQL and one Redis', () => {
   });
 
   it('send each of 100 verification mails exactly once from three mail workers', async () => {
-    if (skipped) return;
     const emails = Array.from({ length: 100 }, (_, i) => address(`mail${i}`));
     const answers = await inPool(emails.length, 12, (i) => instances[i % 3].gql(REGISTER, { input: { email: emails[i], password: PASSWORD } }));
     expect(answers.filter((r) => !r.data?.register)).toEqual([]);
 
     const wanted = new Set(emails);
     const arrived = () => smtp!.messages.filter((m) => wanted.has(m.to));
-    await waitUntil(() => (arrived().length >= emails.length ? true : undefined), 30_000, () => `${arrived().length} of 100 mails arrived`);
+    await waitUntil(
+      () => (arrived().length >= emails.length ? true : undefined),
+      30_000,
+      () => `${arrived().length} of 100 mails arrived`,
+    );
     // Once every row is marked sent, no worker can send one again.
-    await waitUntil(async () => ((await sentCount(emails)) === emails.length ? true : undefined), 10_000, () => 'outbox rows not all sent');
+    await waitUntil(
+      async () => ((await sentCount(emails)) === emails.length ? true : undefined),
+      10_000,
+      () => 'outbox rows not all sent',
+    );
     await sleep(500); // room for a late copy, were any worker still sending one
 
     const mails = arrived();
@@ -189,7 +184,6 @@ describe('three instances on one PostgreSQL and one Redis', () => {
   }, 60_000);
 
   it('serve on when an instance is SIGKILLed mid-traffic, and deliver its pending mails from the survivors', async () => {
-    if (skipped) return;
     const reader = await verifiedUser(A, B);
     let killed = false;
     let running = true;
@@ -198,7 +192,10 @@ describe('three instances on one PostgreSQL and one Redis', () => {
       for (let i = 0; running; i++) {
         const instance = instances[i % 3];
         const afterKill = killed;
-        const ok = await instance.gql(ME, {}, bearer(reader.token.accessToken)).then((r) => r.data?.me?.email === reader.email, () => false);
+        const ok = await instance.gql(ME, {}, bearer(reader.token.accessToken)).then(
+          (r) => r.data?.me?.email === reader.email,
+          () => false,
+        );
         calls.push({ instance: instance.name, afterKill, ok });
         await sleep(20);
       }
@@ -209,7 +206,11 @@ describe('three instances on one PostgreSQL and one Redis', () => {
     const before = Array.from({ length: 12 }, (_, i) => address(`killed${i}`));
     const registered = await Promise.all(before.map((email) => C.gql(REGISTER, { input: { email, password: PASSWORD } })));
     expect(registered.filter((r) => !r.data?.register)).toEqual([]);
-    await waitUntil(async () => ((await claimedUnsent(before)) > 0 ? true : undefined), 5_000, () => 'no mail claimed');
+    await waitUntil(
+      async () => ((await claimedUnsent(before)) > 0 ? true : undefined),
+      5_000,
+      () => 'no mail claimed',
+    );
 
     C.child.kill('SIGKILL');
     expect(await C.exited).toBe('SIGKILL');
@@ -221,8 +222,16 @@ describe('three instances on one PostgreSQL and one Redis', () => {
 
     const everyone = [...before, ...after];
     const delivered = () => new Set(smtp!.messages.filter((m) => everyone.includes(m.to)).map((m) => m.to));
-    await waitUntil(() => (delivered().size === everyone.length ? true : undefined), LEASE_SECONDS * 1000 + 15_000, () => `${delivered().size} of ${everyone.length} delivered`);
-    await waitUntil(async () => ((await sentCount(everyone)) === everyone.length ? true : undefined), 10_000, () => 'outbox rows not all sent');
+    await waitUntil(
+      () => (delivered().size === everyone.length ? true : undefined),
+      LEASE_SECONDS * 1000 + 15_000,
+      () => `${delivered().size} of ${everyone.length} delivered`,
+    );
+    await waitUntil(
+      async () => ((await sentCount(everyone)) === everyone.length ? true : undefined),
+      10_000,
+      () => 'outbox rows not all sent',
+    );
     running = false;
     await traffic;
 
@@ -275,7 +284,9 @@ function sessionOf(accessToken: string): string {
 }
 
 async function sentCount(recipients: string[]): Promise<number> {
-  const [{ n }] = await query<{ n: string }>(database!.url, `select count(*) as n from mail_outbox where recipient = any($1) and status = 'sent'`, [recipients]);
+  const [{ n }] = await query<{ n: string }>(database!.url, `select count(*) as n from mail_outbox where recipient = any($1) and status = 'sent'`, [
+    recipients,
+  ]);
   return Number(n);
 }
 

@@ -5,11 +5,9 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { buildIdeAssets } from '../../scripts/build-ide';
 import { fetchAll, startTestServer, type TestServer } from '../support/server';
 import { createVerifiedUser } from '../support/flows';
+import { describeWith } from '../support/requirements';
 
 const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`skipping the GraphiQL browser test: ${CHROMIUM} is missing (apt-get install -y chromium)`);
-const inBrowser = haveChromium ? describe : describe.skip;
 
 const ROOT = resolve(__dirname, '../..');
 let server: TestServer;
@@ -62,7 +60,7 @@ describe('GET /graphql', () => {
   });
 });
 
-inBrowser('GraphiQL in Chromium', () => {
+describeWith(['chromium'], 'GraphiQL in Chromium', () => {
   let browser: BrowserContext;
   let profile: string;
   beforeAll(async () => {
@@ -72,7 +70,16 @@ inBrowser('GraphiQL in Chromium', () => {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1400, height: 860 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 60_000);
   afterAll(async () => {

@@ -1,4 +1,3 @@
-import { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../../src/config';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
 import { createMailDatabase, mailConfig, outboxRows, startWorker } from './support';
@@ -217,7 +216,9 @@ describe('outbox', () => {
       await worker.orm.em.fork().transactional(async (tx) => {
         for (const to of [old, recent]) worker.outbox.enqueue(tx, { kind: 'password-changed', to, locale: 'en' });
       });
-      await eventually(async () => expect((await outboxRows(worker.orm)).filter((r) => [old, recent].includes(r.recipient) && r.status === 'sent')).toHaveLength(2));
+      await eventually(async () =>
+        expect((await outboxRows(worker.orm)).filter((r) => [old, recent].includes(r.recipient) && r.status === 'sent')).toHaveLength(2),
+      );
       await worker.orm.em.getKnex().raw(`update mail_outbox set settled_at = now() - interval '8 days' where recipient = ?`, [old]);
       await eventually(async () => expect((await outboxRows(worker.orm)).filter((r) => r.recipient === old)).toHaveLength(0));
       expect((await outboxRows(worker.orm)).filter((r) => r.recipient === recent)).toHaveLength(1);

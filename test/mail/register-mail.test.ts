@@ -53,7 +53,8 @@ describe('register mail', () => {
       const response = await server.gql(REGISTER, { input: { email, password: PASSWORD } });
       expect(response.errors).toBeUndefined();
       expect(response.data?.register.email).toBe(email);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Tried and refused at least once, and so not delivered.
+      await waitForRefusedTry(email);
       expect(server.smtp.messages.some((m) => m.to === email)).toBe(false);
       server.smtp.setRefusing(false);
       const mail = await server.smtp.waitFor((m) => m.to === email, 20_000);
@@ -79,3 +80,13 @@ describe('register mail', () => {
     }
   });
 });
+
+/** Resolves once the outbox row for `to` has been tried and is still pending. */
+async function waitForRefusedTry(to: string): Promise<void> {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+    const [row] = await server.app.orm.em.fork().getConnection().execute(`select attempts, status from mail_outbox where recipient = ?`, [to]);
+    if (row && row.attempts >= 1 && row.status === 'pending') return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the mail to ${to} was never tried`);
+}

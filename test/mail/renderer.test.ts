@@ -8,9 +8,7 @@ import { createTransport } from '../../src/mail/transport';
 import { memoryLogger } from './support';
 
 function messageOf(kind: MailMessage['kind'], locale: 'en' | 'ko', code = '314159'): MailMessage {
-  return isCodeMailKind(kind)
-    ? { kind, to: 'reader@example.test', locale, code, expiresInMinutes: 15 }
-    : { kind, to: 'reader@example.test', locale };
+  return isCodeMailKind(kind) ? { kind, to: 'reader@example.test', locale, code, expiresInMinutes: 15 } : { kind, to: 'reader@example.test', locale };
 }
 
 describe('mail templates', () => {

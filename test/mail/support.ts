@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -7,11 +7,16 @@ import { type Config, loadConfig } from '../../src/config';
 import { Database } from '../../src/db/database';
 import { entities } from '../../src/entities';
 import { Outbox, type OutboxOptions } from '../../src/mail/outbox';
+import { startEmbeddedDatabase } from '../../src/db/embedded';
 import { createPostgresDatabase } from '../support/database';
 
-/** A fresh, migrated database for one test file (always the real PostgreSQL). */
+/**
+ * A fresh, migrated database for one test file that workers (in this process or others) reach
+ * by URL: a new database on TEST_DATABASE_URL's server, or an embedded PGlite served by this
+ * test process on a loopback port.
+ */
 export async function createMailDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const database = await createPostgresDatabase('girok_test_mail');
+  const database = process.env.TEST_DATABASE_URL ? await createPostgresDatabase('girok_test_mail') : await embeddedDatabase();
   const db = await Database.open({ url: database.url, poolSize: 2, migrateOnBoot: true }, tmpdir(), entities);
   await db.migrate();
   await db.close();
@@ -65,4 +70,16 @@ export async function startWorker(config: Config, options: OutboxOptions = {}) {
 /** Rows of the outbox as they are in the database. */
 export async function outboxRows(orm: MikroORM): Promise<Array<Record<string, any>>> {
   return (await orm.em.getKnex().raw('select * from mail_outbox order by created_at')).rows;
+}
+
+async function embeddedDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'girok-mail-pglite-'));
+  const embedded = await startEmbeddedDatabase(dataDir);
+  return {
+    url: embedded.url,
+    async drop() {
+      await embedded.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -72,7 +72,12 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/^girok_mail_outbox\{status="pending"\} \d+$/m);
 
     await server.app.orm.em.fork().getConnection().execute(`update mail_outbox set status = 'failed' where id in (select id from mail_outbox limit 1)`);
-    await server.app.orm.em.fork().getConnection().execute(`insert into mail_outbox (id, kind, recipient, locale, status, next_attempt_at) values (gen_random_uuid(), 'verification-code', 'x@example.test', 'en', 'pending', now() + interval '1 day')`);
+    await server.app.orm.em
+      .fork()
+      .getConnection()
+      .execute(
+        `insert into mail_outbox (id, kind, recipient, locale, status, next_attempt_at) values (gen_random_uuid(), 'verification-code', 'x@example.test', 'en', 'pending', now() + interval '1 day')`,
+      );
     text = await scrape();
     expect(sample(text, 'girok_mail_outbox{status="failed"}')).toBe(1);
     expect(sample(text, 'girok_mail_outbox{status="pending"}')).toBeGreaterThanOrEqual(1);

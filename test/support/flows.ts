@@ -44,7 +44,11 @@ export async function registerAndReadCode(server: TestServer, email: string, pas
 }
 
 /** A verified account with a live session, made through the API as a person would. */
-export async function createVerifiedUser(server: TestServer, email = uniqueEmail(), password = PASSWORD): Promise<{ email: string; password: string; token: TokenPayload }> {
+export async function createVerifiedUser(
+  server: TestServer,
+  email = uniqueEmail(),
+  password = PASSWORD,
+): Promise<{ email: string; password: string; token: TokenPayload }> {
   const code = await registerAndReadCode(server, email, password);
   const response = await server.gql<{ verifyEmail: TokenPayload }>(VERIFY, { input: { email, code } });
   if (!response.data?.verifyEmail) throw new Error(`verify failed: ${JSON.stringify(response.errors)}`);
@@ -57,8 +61,25 @@ export const CHANGE = `mutation Change($input: ChangePasswordInput!) { changePas
 export const SESSIONS = `query Sessions { sessions { id current userAgent ip createdAt lastUsedAt expiresAt } }`;
 
 /** Logs in again as an existing account: a second session. */
-export async function login(server: import('./server').TestServer, email: string, password = PASSWORD, headers: Record<string, string> = {}): Promise<TokenPayload> {
+export async function login(
+  server: import('./server').TestServer,
+  email: string,
+  password = PASSWORD,
+  headers: Record<string, string> = {},
+): Promise<TokenPayload> {
   const response = await server.gql<{ login: TokenPayload }>(LOGIN, { input: { email, password } }, headers);
   if (!response.data?.login) throw new Error(`login failed: ${JSON.stringify(response.errors)}`);
   return response.data.login;
+}
+
+/**
+ * Proves that no mail is still on its way: queues one more mail (a registration of a fresh
+ * address) and waits until it arrives. The outbox sends in the order rows were committed, so
+ * any mail an earlier call queued has arrived before it; what has not, never will.
+ */
+export async function sendSentinelMail(server: TestServer): Promise<void> {
+  const sentinel = uniqueEmail('sentinel');
+  const response = await server.gql(REGISTER, { input: { email: sentinel, password: PASSWORD } });
+  if (response.errors) throw new Error(`sentinel register failed: ${JSON.stringify(response.errors)}`);
+  await server.smtp.waitFor((m) => m.to === sentinel);
 }

@@ -5,6 +5,8 @@ import { SMTPServer } from 'smtp-server';
 /** One message the capture server accepted, parsed the way a mail client would see it. */
 export interface CapturedMail {
   to: string;
+  /** The SMTP envelope's recipients (RCPT TO), which decide where the mail really goes. */
+  envelopeTo: string[];
   from: string;
   subject: string;
   text: string;
@@ -46,7 +48,7 @@ export async function startSmtpCapture(options: { port?: number } = {}): Promise
     // Clients with pooled connections keep them open; closing should not wait on them.
     closeTimeout: 200,
     logger: false,
-    onData(stream, _session, callback) {
+    onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('error', callback);
@@ -61,6 +63,7 @@ export async function startSmtpCapture(options: { port?: number } = {}): Promise
           .then((parsed) => {
             const mail: CapturedMail = {
               to: addressText(parsed.to),
+              envelopeTo: session.envelope.rcptTo.map((recipient) => recipient.address),
               from: addressText(parsed.from),
               subject: parsed.subject ?? '',
               text: parsed.text ?? '',

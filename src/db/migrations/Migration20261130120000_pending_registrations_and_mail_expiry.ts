@@ -16,7 +16,9 @@ export class Migration20261130120000_pending_registrations_and_mail_expiry exten
 
   override async down(): Promise<void> {
     this.addSql(`alter table "mail_outbox" add column "expires_in_minutes" int null;`);
-    this.addSql(`update "mail_outbox" set "expires_in_minutes" = greatest(1, ceil(extract(epoch from "expires_at" - "created_at") / 60))::int where "expires_at" is not null;`);
+    this.addSql(
+      `update "mail_outbox" set "expires_in_minutes" = greatest(1, ceil(extract(epoch from "expires_at" - "created_at") / 60))::int where "expires_at" is not null;`,
+    );
     this.addSql(`alter table "mail_outbox" drop column "expires_at";`);
     this.addSql(`alter table "users" drop column "registration_contested";`);
     this.addSql(`update "users" set "password_hash" = '' where "password_hash" is null;`);

@@ -1,0 +1,81 @@
+import { startTestServer, codeIn, errorCode, type TestServer } from '../support/server';
+import { LOGIN, REGISTER, RESEND, REQUEST_RESET, RESET, VERIFY, registerAndReadCode, uniqueEmail } from '../support/flows';
+
+// Finding 1: a code proves control of the mailbox, not who chose the password.
+const VICTIM = 'the victim chose this one';
+const ATTACKER = 'the attacker chose that one';
+const VERIFY_WITH_USER = `mutation Verify($input: VerifyEmailInput!) { verifyEmail(input: $input) { accessToken user { email emailVerified hasPassword } } }`;
+
+let server: TestServer;
+beforeAll(async () => {
+  // Room for the several code mails one address gets here (3 an hour by default).
+  server = await startTestServer({ RATE_LIMIT_MAIL_PER_HOUR: '10' });
+});
+afterAll(() => server?.close());
+
+const login = (email: string, password: string) => server.gql(LOGIN, { input: { email, password } });
+
+/** Verifies with `code` as the mailbox owner does, and checks that neither password signs in. */
+async function verifyAndExpectNoPasswordWorks(email: string, code: string): Promise<void> {
+  const verified = await server.gql(VERIFY_WITH_USER, { input: { email, code } });
+  expect(verified.errors).toBeUndefined();
+  // The mailbox owner is signed in: verifying still logs in whoever proved the mailbox.
+  expect(verified.data!.verifyEmail.user).toEqual({ email, emailVerified: true, hasPassword: false });
+  expect(errorCode(await login(email, ATTACKER))).toBe('INVALID_CREDENTIALS');
+  expect(errorCode(await login(email, VICTIM))).toBe('INVALID_CREDENTIALS');
+}
+
+describe('a pending registration cannot be taken over', () => {
+  it('victim first: an attacker registering the same address makes no password usable, whichever code is entered', async () => {
+    const email = uniqueEmail('victim-first');
+    await registerAndReadCode(server, email, VICTIM);
+    const newest = await registerAndReadCode(server, email, ATTACKER);
+    const warning = server.smtp.messages.filter((m) => m.to === email).at(-1)!;
+    expect(warning.text).toContain('different password');
+    // The victim enters the newest code, as people do.
+    await verifyAndExpectNoPasswordWorks(email, newest);
+  });
+
+  it('attacker first: the victim registering later does not verify the attacker password either', async () => {
+    const email = uniqueEmail('attacker-first');
+    await registerAndReadCode(server, email, ATTACKER);
+    const victimsCode = await registerAndReadCode(server, email, VICTIM);
+    await verifyAndExpectNoPasswordWorks(email, victimsCode);
+  });
+
+  it('stays contested through a resend, and the owner then sets a password with the reset flow', async () => {
+    const email = uniqueEmail('resend');
+    await registerAndReadCode(server, email, VICTIM);
+    await registerAndReadCode(server, email, ATTACKER);
+    await server.app.orm.em
+      .fork()
+      .getConnection()
+      .execute(`update codes set resend_available_at = now() where user_id = (select id from users where email = ?)`, [email]);
+    const earlier = new Set(server.smtp.messages);
+    expect((await server.gql(RESEND, { email })).errors).toBeUndefined();
+    const resent = codeIn(await server.smtp.waitFor((m) => m.to === email && !earlier.has(m)));
+    await verifyAndExpectNoPasswordWorks(email, resent);
+
+    const before = new Set(server.smtp.messages);
+    await server.gql(REQUEST_RESET, { email });
+    const resetCode = codeIn(await server.smtp.waitFor((m) => m.to === email && !before.has(m)));
+    expect((await server.gql(RESET, { input: { email, code: resetCode, newPassword: 'chosen after proving the mailbox' } })).errors).toBeUndefined();
+    expect((await login(email, 'chosen after proving the mailbox')).data?.login.user.email).toBe(email);
+  });
+
+  it('lets the same person register twice with the same password: no contest', async () => {
+    const email = uniqueEmail('twice');
+    await registerAndReadCode(server, email, VICTIM);
+    const second = await registerAndReadCode(server, email, VICTIM);
+    expect((await server.gql(VERIFY, { input: { email, code: second } })).errors).toBeUndefined();
+    expect((await login(email, VICTIM)).data?.login.user.email).toBe(email);
+  });
+
+  it('keeps a contested address unusable for both passwords before verification too', async () => {
+    const email = uniqueEmail('unverified');
+    await server.gql(REGISTER, { input: { email, password: VICTIM } });
+    await server.gql(REGISTER, { input: { email, password: ATTACKER } });
+    expect(errorCode(await login(email, ATTACKER))).toBe('INVALID_CREDENTIALS');
+    expect(errorCode(await login(email, VICTIM))).toBe('INVALID_CREDENTIALS');
+  });
+});

@@ -1,0 +1,56 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from '../../src/db/sql';
+import { SessionStore, type Rotation } from '../../src/sessions/session.store';
+import type { Database } from '../../src/db/database';
+import { insertUser, openEmbeddedDatabase } from './support';
+
+const client = { ip: '192.0.2.1', userAgent: 'store test' };
+let database: Database;
+let close: () => Promise<void>;
+let store: SessionStore;
+
+beforeAll(async () => {
+  ({ database, close } = await openEmbeddedDatabase());
+  store = new SessionStore({ refreshTtl: 3600, reuseGrace: 2 }, database.reads);
+});
+afterAll(() => close?.());
+
+const rotate = (token: string): Promise<Rotation> => database.fork().transactional((tx: EntityManager) => store.rotate(tx, token, client));
+
+describe('SessionStore.rotate (embedded PGlite)', () => {
+  it('rotates a live token into a new one and keeps the session', async () => {
+    const user = await insertUser(database);
+    const started = await store.start(database.fork(), user, client);
+    const rotation = await rotate(started.refreshToken);
+    expect(rotation).toMatchObject({ outcome: 'rotated', sessionId: started.sessionId, user: { id: user.id, email: user.email } });
+    expect(rotation.outcome === 'rotated' && rotation.refreshToken).not.toBe(started.refreshToken);
+    expect(await store.findViewer(user.id, started.sessionId)).toMatchObject({ id: user.id });
+  });
+
+  it('answers a spent token inside the grace window with the same successor', async () => {
+    const started = await store.start(database.fork(), await insertUser(database), client);
+    const first = await rotate(started.refreshToken);
+    const again = await rotate(started.refreshToken);
+    expect(again.outcome).toBe('rotated');
+    expect(again.outcome === 'rotated' && again.refreshToken).toBe(first.outcome === 'rotated' && first.refreshToken);
+  });
+
+  it('revokes the session for a spent token after the grace window', async () => {
+    const user = await insertUser(database);
+    const started = await store.start(database.fork(), user, client);
+    await rotate(started.refreshToken);
+    await sql(database.fork(), `update refresh_tokens set used_at = used_at - interval '1 minute' where used_at is not null`);
+    expect(await rotate(started.refreshToken)).toEqual({ outcome: 'reused', sessionId: started.sessionId, userId: user.id });
+    expect(await store.findViewer(user.id, started.sessionId)).toBeNull();
+  });
+
+  it('says unknown, revoked and expired apart', async () => {
+    expect(await rotate('a'.repeat(43))).toEqual({ outcome: 'unknown' });
+    const revoked = await store.start(database.fork(), await insertUser(database), client);
+    await store.revoke(database.fork(), revoked.sessionId, 'logout');
+    expect(await rotate(revoked.refreshToken)).toEqual({ outcome: 'revoked' });
+    const expired = await store.start(database.fork(), await insertUser(database), client);
+    await sql(database.fork(), `update sessions set expires_at = now() - interval '1 second' where id = ?`, [expired.sessionId]);
+    expect(await rotate(expired.refreshToken)).toEqual({ outcome: 'expired' });
+  });
+});
