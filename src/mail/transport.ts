@@ -38,28 +38,18 @@ function envelope(from: string, to: string) {
 function smtpTransport(url: string, from: string, sendTimeoutSeconds: number): MailTransport {
   // Pooled: the worker sends one mail after another, and a new connection per mail costs
   // about 100 ms even on loopback (measured here), several times the send itself.
-  const create = () => nodemailer.createTransport({ url, pool: true, maxConnections: 1, ...SMTP_TIMEOUTS });
-  let transporter = create();
+  const transporter = nodemailer.createTransport({ url, pool: true, maxConnections: 1, ...SMTP_TIMEOUTS });
   return {
     async send(mail) {
-      const current = transporter;
-      let timer: NodeJS.Timeout | undefined;
       // nodemailer's timeouts are idle timeouts: a relay that keeps talking without ever
-      // finishing its reply would hold this send, and every mail behind it, for ever.
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new SendTimeoutError(sendTimeoutSeconds)), sendTimeoutSeconds * 1000);
-      });
+      // finishing its reply would hold this send, and every mail behind it, for ever. The
+      // signal bounds the whole exchange; on abort nodemailer closes that connection.
+      const signal = AbortSignal.timeout(sendTimeoutSeconds * 1000);
       try {
-        await Promise.race([current.sendMail({ from, ...mail, envelope: envelope(from, mail.to) }), deadline]);
+        await transporter.sendMail({ from, ...mail, envelope: envelope(from, mail.to), signal });
       } catch (error) {
-        if (error instanceof SendTimeoutError) {
-          // Abandon the stuck connection; the next mail gets a fresh one.
-          transporter = create();
-          current.close();
-        }
+        if (signal.aborted) throw new SendTimeoutError(sendTimeoutSeconds);
         throw error;
-      } finally {
-        clearTimeout(timer);
       }
     },
     close: () => transporter.close(),

@@ -25,8 +25,14 @@ export interface Instance {
  * Spawns every instance in the same tick, so they boot (and migrate) at the same moment,
  * then waits until each one listens and answers /readyz.
  */
-export async function startInstances(names: string[], env: Record<string, string>, clientIp: string, timeoutMs = 30_000): Promise<Instance[]> {
-  const instances = names.map((name) => spawnInstance(name, env, clientIp));
+export async function startInstances(
+  names: string[],
+  env: Record<string, string>,
+  clientIp: string,
+  timeoutMs = 30_000,
+  nodeArgs: string[] = [],
+): Promise<Instance[]> {
+  const instances = names.map((name) => spawnInstance(name, env, clientIp, nodeArgs));
   try {
     for (const instance of instances) {
       instance.url = await waitUntil(
@@ -48,8 +54,8 @@ export async function startInstances(names: string[], env: Record<string, string
   return instances;
 }
 
-function spawnInstance(name: string, env: Record<string, string>, clientIp: string): Instance {
-  const child = spawn(process.execPath, ['-r', SWC_REGISTER, join(ROOT, 'src/main.ts')], {
+function spawnInstance(name: string, env: Record<string, string>, clientIp: string, nodeArgs: string[]): Instance {
+  const child = spawn(process.execPath, [...nodeArgs, '-r', SWC_REGISTER, join(ROOT, 'src/main.ts')], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

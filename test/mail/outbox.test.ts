@@ -1,6 +1,6 @@
 import type { Config } from '../../src/config';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
-import { createMailDatabase, mailConfig, outboxRows, startWorker } from './support';
+import { createMailDatabase, eventually, mailConfig, outboxRows, startWorker } from './support';
 
 let database: { url: string; drop(): Promise<void> };
 let smtp: SmtpCapture;
@@ -227,17 +227,3 @@ describe('outbox', () => {
     }
   });
 });
-
-/** Retries an assertion until it passes or the time is up. */
-async function eventually(assertion: () => unknown, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await assertion();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}

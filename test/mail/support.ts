@@ -83,3 +83,17 @@ async function embeddedDatabase(): Promise<{ url: string; drop(): Promise<void> 
     },
   };
 }
+
+/** Retries an assertion until it passes or the time is up. */
+export async function eventually(assertion: () => unknown, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await assertion();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}

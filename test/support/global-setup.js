@@ -12,6 +12,7 @@ module.exports = async function globalSetup() {
   process.env.GIROK_TEST_POSTGRES = process.env.TEST_DATABASE_URL
     ? ''
     : 'it needs a real PostgreSQL: set TEST_DATABASE_URL (the default run uses embedded PGlite)';
+  process.env.GIROK_TEST_REDIS_SERVER = onPath('redis-server') ? '' : 'the redis-server program is not installed (apt-get install -y redis-server)';
   process.env.GIROK_TEST_CHROMIUM = existsSync('/usr/bin/chromium') ? '' : '/usr/bin/chromium is missing (apt-get install -y chromium)';
   const database = process.env.TEST_DATABASE_URL
     ? `PostgreSQL at ${new URL(process.env.TEST_DATABASE_URL).host} (TEST_DATABASE_URL)`
@@ -20,6 +21,10 @@ module.exports = async function globalSetup() {
   const chromium = process.env.GIROK_TEST_CHROMIUM ? 'no Chromium' : 'Chromium';
   console.log(`\ntests: Node ${process.version}, ${database}, ${redis}, ${chromium}`);
 };
+
+function onPath(program) {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(`${dir}/${program}`));
+}
 
 /** True when a Redis at `url` answers PING within a second (a raw RESP exchange, no client library). */
 function redisAnswers(url) {

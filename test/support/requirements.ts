@@ -2,9 +2,14 @@
  * The one way a test skips: when the machine lacks what it needs (found once by
  * global-setup.js), the block is skipped and the reason printed; never a silent green return.
  */
-type Need = 'postgres' | 'redis' | 'chromium';
+type Need = 'postgres' | 'redis' | 'redisServer' | 'chromium';
 
-const VARIABLES: Record<Need, string> = { postgres: 'GIROK_TEST_POSTGRES', redis: 'GIROK_TEST_REDIS', chromium: 'GIROK_TEST_CHROMIUM' };
+const VARIABLES: Record<Need, string> = {
+  postgres: 'GIROK_TEST_POSTGRES',
+  redis: 'GIROK_TEST_REDIS',
+  redisServer: 'GIROK_TEST_REDIS_SERVER',
+  chromium: 'GIROK_TEST_CHROMIUM',
+};
 
 /** Why the tests cannot have these here, or null when they can. */
 export function missing(...needs: Need[]): string | null {
