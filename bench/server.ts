@@ -10,8 +10,8 @@ export interface ServerSettings {
   databaseUrl: string;
   smtpUrl: string;
   webConcurrency: number;
-  /** JWT_SECRET and CODE_SECRET, kept across restarts so tokens stay valid. */
-  secrets: { jwt: string; code: string };
+  /** JWT_SECRET, CODE_SECRET and ENCRYPTION_KEY, kept across restarts so tokens stay valid. */
+  secrets: { jwt: string; code: string; encryption: string };
   /** Directory for --cpu-prof output; null runs without profiling. */
   profileDir: string | null;
 }
@@ -28,7 +28,7 @@ export interface BenchServer {
 const MAIN = resolve(__dirname, '../src/main.js');
 // Settings the bench decides; anything else set in the caller's environment passes through.
 const OWNED =
-  /^(NODE_ENV|DATABASE_URL|SMTP_URL|JWT_SECRET|CODE_SECRET|LOG_LEVEL|PORT|HOST|DATA_DIR|WEB_CONCURRENCY|REDIS_URL|ARGON2_\w+|RATE_LIMIT_IP_PER_MINUTE|RATE_LIMIT_REFRESH_IP_PER_MINUTE)$/;
+  /^(NODE_ENV|DATABASE_URL|SMTP_URL|JWT_SECRET|CODE_SECRET|ENCRYPTION_KEY|LOG_LEVEL|PORT|HOST|DATA_DIR|WEB_CONCURRENCY|REDIS_URL|ARGON2_\w+|RATE_LIMIT_IP_PER_MINUTE|RATE_LIMIT_REFRESH_IP_PER_MINUTE)$/;
 
 /** The environment of the server child; argon2 stays at the production defaults. */
 export function serverEnvironment(settings: ServerSettings, port: number, dataDir: string): NodeJS.ProcessEnv {
@@ -40,6 +40,7 @@ export function serverEnvironment(settings: ServerSettings, port: number, dataDi
     SMTP_URL: settings.smtpUrl,
     JWT_SECRET: settings.secrets.jwt,
     CODE_SECRET: settings.secrets.code,
+    ENCRYPTION_KEY: settings.secrets.encryption,
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
     PORT: String(port),
@@ -56,7 +57,7 @@ export function serverEnvironment(settings: ServerSettings, port: number, dataDi
 
 /** Secrets for one bench run: random, never written anywhere. */
 export function randomSecrets(): ServerSettings['secrets'] {
-  return { jwt: randomBytes(48).toString('base64'), code: randomBytes(48).toString('base64') };
+  return { jwt: randomBytes(48).toString('base64'), code: randomBytes(48).toString('base64'), encryption: randomBytes(48).toString('base64') };
 }
 
 export async function startServer(settings: ServerSettings): Promise<BenchServer> {

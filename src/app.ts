@@ -34,10 +34,13 @@ import { registerMetricsRoute } from './http/metrics';
 import { createHttpServer } from './http/server';
 import { Mailer } from './mail/mailer';
 import { Outbox } from './mail/outbox';
+import { Maintenance } from './maintenance/maintenance';
 import { Metrics } from './observability/metrics';
 import { SecurityLog } from './security/security-log';
 import { SecurityTimeline } from './security/timeline';
+import { RefreshTokens } from './sessions/refresh-token';
 import { SessionStore } from './sessions/session.store';
+import { UserStore } from './users/user.store';
 
 export interface App {
   readonly config: Config;
@@ -77,7 +80,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const mailer = new Mailer(outbox);
     const hasher = new PasswordHasher(config.argon2);
     const securityLog = new SecurityLog();
-    const sessions = new SessionStore(config.sessions, database.reads);
+    const sessions = new SessionStore(config.sessions, database.reads, new RefreshTokens(config.encryptionKey));
     const codes = new CodeStore(config.codes, securityLog);
     const tokens = new AccessTokens(config.jwt, keys.signing, keys.verifying);
     const issuer = new TokenIssuer(tokens);
@@ -113,6 +116,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     registerJwksRoute(server, keys);
     if (config.http.graphqlIde) registerIdeRoutes(server);
     const metrics = config.metrics.enabled ? new Metrics(() => outbox.countUnsent()) : null;
+    const { maintenance: retain } = config;
+    const users = new UserStore();
+    const maintenance = new Maintenance({
+      fork: () => database.fork(),
+      intervalSeconds: retain.interval,
+      log: server.log,
+      onPurged: (kind, rows) => metrics?.purged.inc({ kind }, rows),
+      tasks: [
+        { kind: 'sessions', purge: (em, limit) => sessions.purgeEnded(em, retain.sessionRetention, limit) },
+        { kind: 'unverified_accounts', purge: (em, limit) => users.purgeUnverified(em, retain.unverifiedAccountRetention, limit) },
+        { kind: 'codes', purge: (em, limit) => codes.purgeSpent(em, limit) },
+        { kind: 'security_events', purge: (em, limit) => securityLog.purgeOlderThan(em, retain.securityEventRetention, limit) },
+        { kind: 'mail', purge: (em, limit) => outbox.purgeSettled(em, limit) },
+      ],
+    });
     if (metrics) registerMetricsRoute(server, metrics, config.metrics.token);
     const authenticator = new Authenticator(tokens, sessions);
     await mountGraphql(server, schema, config, contextFactory(database, authenticator), metrics ? [new MetricsPlugin(metrics).plugin()] : []);
@@ -128,12 +146,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       async listen() {
         // Templates compile here: a broken one stops boot before the port opens.
         await outbox.start();
+        maintenance.start();
         const address = await server.listen({ port: config.http.port, host: config.http.host });
         return `${address.replace('[::1]', 'localhost')}/graphql`;
       },
       close() {
         closing ??= (async () => {
           await drain(server, config.http.shutdownTimeout);
+          await maintenance.stop();
           await outbox.stop();
           await limiterStore?.close();
           await database.close();

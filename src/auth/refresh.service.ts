@@ -13,18 +13,18 @@ export class RefreshService {
   async refresh(em: EntityManager, token: unknown, client: ClientInfo): Promise<IssuedToken> {
     const presented = parseRefreshToken(token);
     const { sessions, securityLog, issuer } = this.deps;
-    const rotation = await em.transactional(async (tx) => {
-      const outcome = await sessions.rotate(tx, presented, client);
-      if (outcome.outcome === 'reused') {
-        await securityLog.record(tx, { userId: outcome.userId, type: SecurityEventType.REFRESH_REUSE_DETECTED, client, sessionId: outcome.sessionId });
-      }
-      return outcome;
-    });
-    // Reuse revokes the session inside the transaction; the error is raised after it commits.
+    // One autocommitted UPDATE on the common path: no transaction to open and close.
+    const rotation = await sessions.rotate(em, presented, client);
     switch (rotation.outcome) {
       case 'rotated':
         return issuer.issue(rotation);
       case 'reused':
+        // A thief or a victim holds a spent token: end the whole session, and say so on the timeline.
+        await em.transactional(async (tx) => {
+          if (await sessions.revoke(tx, rotation.sessionId, 'reuse')) {
+            await securityLog.record(tx, { userId: rotation.userId, type: SecurityEventType.REFRESH_REUSE_DETECTED, client, sessionId: rotation.sessionId });
+          }
+        });
         throw new TokenReusedError();
       case 'revoked':
         throw new SessionRevokedError();

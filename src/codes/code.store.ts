@@ -88,6 +88,15 @@ export class CodeStore {
     return { ok: true };
   }
 
+  /** Deletes up to `limit` codes that were used or expired; returns how many. */
+  purgeSpent(em: EntityManager, limit: number): Promise<number> {
+    return sqlCount(
+      em,
+      `delete from codes where id in (select id from codes where consumed_at is not null or expires_at < now() limit ? for update skip locked)`,
+      [limit],
+    );
+  }
+
   private digest(userId: string, purpose: CodePurpose, code: string): Buffer {
     return hmacSha256(this.settings.secret, `${purpose}:${userId}:${code}`);
   }

@@ -79,6 +79,14 @@ export interface SessionConfig {
   readonly reuseGrace: number;
 }
 
+/** The periodic purge of what has ended (src/maintenance); every value in seconds. */
+export interface MaintenanceConfig {
+  readonly interval: number;
+  readonly sessionRetention: number;
+  readonly unverifiedAccountRetention: number;
+  readonly securityEventRetention: number;
+}
+
 export interface CodeConfig {
   readonly secret: Buffer;
   readonly ttl: number;
@@ -136,9 +144,12 @@ export interface Config {
   readonly redisUrl: string | null;
   readonly jwt: JwtConfig;
   readonly sessions: SessionConfig;
+  readonly maintenance: MaintenanceConfig;
   readonly codes: CodeConfig;
   readonly argon2: Argon2Config;
   readonly revealEmailTaken: boolean;
+  /** ENCRYPTION_KEY: keys the refresh-token MACs and seals secrets at rest (each use under its own HKDF label). */
+  readonly encryptionKey: Buffer;
   readonly rateLimit: RateLimitConfig;
   readonly queryLimits: QueryLimitConfig;
 }

@@ -101,6 +101,12 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       refreshTtl: read.integer('REFRESH_TOKEN_TTL', 604800, 60, 365 * 24 * 3600),
       reuseGrace: read.integer('REFRESH_REUSE_GRACE', 10, 0, 300),
     },
+    maintenance: {
+      interval: read.integer('MAINTENANCE_INTERVAL', 60, 1, 24 * 3600),
+      sessionRetention: read.integer('SESSION_RETENTION', 3 * 24 * 3600, 1, 10 * 365 * 24 * 3600),
+      unverifiedAccountRetention: read.integer('UNVERIFIED_ACCOUNT_RETENTION', 7 * 24 * 3600, 1, 10 * 365 * 24 * 3600),
+      securityEventRetention: read.integer('SECURITY_EVENT_RETENTION', 365 * 24 * 3600, 1, 10 * 365 * 24 * 3600),
+    },
     codes: {
       secret: codeSecret,
       ttl: read.integer('CODE_TTL', 600, 10, 24 * 3600),
@@ -113,6 +119,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       parallelism: read.integer('ARGON2_PARALLELISM', 1, 1, 64),
     },
     revealEmailTaken: read.boolean('REVEAL_EMAIL_TAKEN', false),
+    encryptionKey: secrets.get('ENCRYPTION_KEY', true),
     rateLimit: {
       enabled: read.boolean('RATE_LIMIT_ENABLED', true),
       loginFailures: read.integer('RATE_LIMIT_LOGIN_FAILURES', 5, 1, 1000),

@@ -14,3 +14,8 @@ export function hmacSha256(key: Buffer, value: string): Buffer {
 export function sameDigest(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+/** HMAC-SHA256 of raw bytes under `key`. */
+export function hmacSha256Bytes(key: Buffer, value: Buffer): Buffer {
+  return createHmac('sha256', key).update(value).digest();
+}

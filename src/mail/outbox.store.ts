@@ -108,9 +108,15 @@ export class OutboxStore {
     );
   }
 
-  /** Deletes settled rows older than the retention; returns how many. */
-  purge(retentionSeconds: number): Promise<number> {
-    return sqlCount(this.fork(), `delete from mail_outbox where status <> 'pending' and settled_at < now() - make_interval(secs => ?)`, [retentionSeconds]);
+  /** Deletes up to `limit` settled rows older than the retention; returns how many. */
+  purge(em: EntityManager, retentionSeconds: number, limit: number): Promise<number> {
+    return sqlCount(
+      em,
+      `delete from mail_outbox where id in (
+         select id from mail_outbox where status <> 'pending' and settled_at < now() - make_interval(secs => ?)
+          limit ? for update skip locked)`,
+      [retentionSeconds, limit],
+    );
   }
 
   /** Rows waiting to be sent and rows given up, for /metrics. */

@@ -22,14 +22,12 @@ export interface OutboxOptions {
   pollIntervalMs?: number;
   /** First retry delay; each later one doubles, up to MAIL_RETRY_MAX_BACKOFF, with jitter. */
   retryBaseMs?: number;
-  purgeIntervalMs?: number;
   templatesDir?: string;
 }
 
 const DEFAULTS: Required<Omit<OutboxOptions, 'templatesDir'>> = {
   pollIntervalMs: 2_000,
   retryBaseMs: 5_000,
-  purgeIntervalMs: 60_000,
 };
 
 /**
@@ -53,7 +51,6 @@ export class Outbox {
   private stopping = false;
   private wakeRequested = false;
   private wakeSleeper: (() => void) | null = null;
-  private lastPurge = 0;
 
   constructor(private readonly deps: { database: Database; settings: MailConfig; dataDir: string; log: OutboxLogger; options?: OutboxOptions }) {
     const { database, settings, dataDir, log, options = {} } = deps;
@@ -81,6 +78,11 @@ export class Outbox {
       row.expiresAt = message.expiresAt;
     }
     em.persist(row);
+  }
+
+  /** Deletes up to `limit` settled mails past MAIL_RETENTION; returns how many (src/maintenance). */
+  purgeSettled(em: EntityManager, limit: number): Promise<number> {
+    return this.store.purge(em, this.deps.settings.retentionSeconds, limit);
   }
 
   /** Rows waiting and rows given up, for /metrics. */
@@ -120,7 +122,6 @@ export class Outbox {
     while (this.running) {
       let delivered = false;
       try {
-        await this.purgeIfDue();
         delivered = await this.deliverNext(renderer);
       } catch (error) {
         this.deps.log.error({ err: error }, 'mail outbox: worker step failed; retrying after the poll interval');
@@ -192,13 +193,6 @@ export class Outbox {
   private backoff(attempt: number): number {
     const ceiling = Math.min(this.deps.settings.retryMaxBackoff * 1000, this.options.retryBaseMs * 2 ** Math.min(attempt - 1, 30));
     return ceiling / 2 + (Math.random() * ceiling) / 2;
-  }
-
-  private async purgeIfDue(): Promise<void> {
-    if (Date.now() - this.lastPurge < this.options.purgeIntervalMs) return;
-    this.lastPurge = Date.now();
-    const purged = await this.store.purge(this.deps.settings.retentionSeconds);
-    if (purged > 0) this.deps.log.info({ purged }, 'mail outbox: purged settled mails past retention');
   }
 
   private sleep(ms: number): Promise<void> {

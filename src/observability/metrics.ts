@@ -28,6 +28,12 @@ export class Metrics {
     help: 'Rotated refresh tokens presented again after the grace window (the session was revoked).',
     registers: [this.registry],
   });
+  readonly purged = new Counter({
+    name: 'girok_purged_rows_total',
+    help: 'Rows the periodic purge deleted because what they record has ended, by kind.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
   readonly rateLimited = new Counter({
     name: 'girok_rate_limited_total',
     help: 'Requests refused with RATE_LIMITED, by GraphQL field.',

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from '../db/sql';
+import { sql, sqlCount } from '../db/sql';
 import type { ClientInfo } from '../viewer/viewer';
 import { SecurityEventType } from './security-event.entity';
 
@@ -26,5 +26,15 @@ export class SecurityLog {
       event.client.userAgent?.slice(0, 512) ?? null,
       event.sessionId ?? null,
     ]);
+  }
+
+  /** Deletes up to `limit` events older than `retentionSeconds`; returns how many. */
+  purgeOlderThan(em: EntityManager, retentionSeconds: number, limit: number): Promise<number> {
+    return sqlCount(
+      em,
+      `delete from security_events where id in (
+         select id from security_events where created_at < now() - make_interval(secs => ?) limit ? for update skip locked)`,
+      [retentionSeconds, limit],
+    );
   }
 }

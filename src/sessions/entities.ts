@@ -1,4 +1,3 @@
-import { RefreshToken } from './refresh-token.entity';
 import { Session } from './session.entity';
 
-export const sessionEntities = [Session, RefreshToken];
+export const sessionEntities = [Session];

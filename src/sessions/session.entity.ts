@@ -4,7 +4,11 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { GraphQLDateTimeISO } from 'graphql-scalars';
 import { User } from '../users/user.entity';
 
-/** One login, one refresh-token family. Revoking it ends every token of the family at once. */
+/**
+ * One login, one refresh-token family. The family is a counter: the current refresh token is the
+ * one minted for `refreshCounter` (sessions/refresh-token.ts), so refreshing adds no rows.
+ * Revoking the session ends every token of the family at once.
+ */
 @Entity({ tableName: 'sessions' })
 @ObjectType({ description: 'A signed-in device or browser.' })
 export class Session {
@@ -30,6 +34,22 @@ export class Session {
 
   @Property({ type: 'datetime', nullable: true })
   revokedAt?: Date | null;
+
+  /** The counter of the current refresh token; every earlier one is spent. */
+  // MikroORM maps bigint columns to strings (a counter can outgrow a JS number).
+  @Property({ type: 'bigint', default: 0 })
+  refreshCounter: string = '0';
+
+  /** The counter just before the current one, re-presentable until `previousUntil` (the grace window). */
+  @Property({ type: 'bigint', nullable: true })
+  previousCounter?: string | null;
+
+  @Property({ type: 'datetime', nullable: true })
+  previousUntil?: Date | null;
+
+  /** True when the current token replaced the previous one after a credential change, not a refresh. */
+  @Property({ type: 'boolean', default: false })
+  previousReplaced: boolean = false;
 
   /** Why it ended: logout, reuse, revoked, password_change, password_reset. */
   @Property({ type: 'string', length: 32, nullable: true })

@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { SessionConfig } from '../config';
-import { sha256 } from '../crypto/digest';
-import { opaqueToken } from '../crypto/random';
-import { Seal } from '../crypto/seal';
 import type { ReadPool } from '../db/read-pool';
 import { sql, sqlCount } from '../db/sql';
 import { USER_COLUMNS, toViewerUser, type UserRow } from '../users/user.columns';
 import type { ClientInfo, ViewerUser } from '../viewer/viewer';
+import type { RefreshTokens } from './refresh-token';
 import { Session } from './session.entity';
 
 /** Why a session ended. */
@@ -23,23 +21,23 @@ export interface IssuedSession {
 /** What presenting a refresh token led to. */
 export type Rotation =
   | ({ outcome: 'rotated' } & IssuedSession)
+  /** Not a token of this server, or of a session that is gone. */
   | { outcome: 'unknown' }
   | { outcome: 'expired' }
   | { outcome: 'revoked' }
-  /** A spent token within the grace window whose pair was since retired (a password change). */
+  /** The previous token within the grace window, but its pair was retired by a credential change. */
   | { outcome: 'replaced' }
-  /** A spent token after the grace window: the session was revoked just now. */
+  /** A spent token after the grace window: the caller revokes the session. */
   | { outcome: 'reused'; sessionId: string; userId: string };
 
-/** The row rotation reads about a presented token, its session and its owner, in one query. */
-interface RotationRow extends UserRow {
-  t_id: string;
-  successor_sealed: Buffer | null;
-  used: boolean;
-  within_grace: boolean | null;
-  expired: boolean;
-  session_id: string;
+/** The session as the slow path of a rotation reads it. */
+interface SessionStateRow extends UserRow {
+  refresh_counter: string;
+  previous_counter: string | null;
+  within_grace: boolean;
+  previous_replaced: boolean;
   revoked: boolean;
+  expired: boolean;
 }
 
 const VIEWER_SQL = `select ${USER_COLUMNS}
@@ -49,123 +47,103 @@ const VIEWER_SQL = `select ${USER_COLUMNS}
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * Sessions and their refresh-token families: the only SQL that touches `sessions` and
- * `refresh_tokens`. Every method but the viewer lookup runs in the caller's unit of work, so
- * it joins the caller's transaction.
+ * Sessions: the only SQL that touches `sessions`. A session's refresh tokens are a counter on
+ * its row (sessions/refresh-token.ts), so starting a session is one INSERT and a refresh one
+ * UPDATE. Every method but the viewer lookup runs in the caller's unit of work.
  */
 export class SessionStore {
   constructor(
     private readonly settings: SessionConfig,
     private readonly reads: ReadPool,
+    private readonly tokens: RefreshTokens,
   ) {}
 
-  /** Opens a session with its first refresh token, in one statement. */
+  /** Opens a session at counter 0; returns its first refresh token. */
   async start(em: EntityManager, user: ViewerUser, client: ClientInfo): Promise<IssuedSession> {
     const sessionId = randomUUID();
-    const refreshToken = opaqueToken();
-    const ttl = this.settings.refreshTtl;
     await sqlCount(
       em,
-      `with opened as (
-         insert into sessions (id, user_id, created_at, last_used_at, expires_at, user_agent, ip)
-         values (?, ?, now(), now(), now() + make_interval(secs => ?), ?, ?)
-       )
-       insert into refresh_tokens (id, session_id, token_hash, created_at, expires_at)
-       values (?, ?, ?, now(), now() + make_interval(secs => ?))`,
-      [sessionId, user.id, ttl, truncate(client.userAgent, 512), truncate(client.ip, 64), randomUUID(), sessionId, sha256(refreshToken), ttl],
+      `insert into sessions (id, user_id, created_at, last_used_at, expires_at, refresh_counter, user_agent, ip)
+       values (?, ?, now(), now(), now() + make_interval(secs => ?), 0, ?, ?)`,
+      [sessionId, user.id, this.settings.refreshTtl, truncate(client.userAgent, 512), truncate(client.ip, 64)],
     );
-    return { sessionId, user, refreshToken };
+    return { sessionId, user, refreshToken: this.tokens.mint(sessionId, 0n) };
   }
 
   /**
-   * Rotates a refresh token. Inside the grace window a used token yields the successor it
-   * already produced (tabs refreshing together share one family line); after it, the whole
-   * session is revoked. The token row is locked so concurrent rotations serialize, and the
-   * database's clock decides the window, so every instance agrees. Run it in a transaction.
+   * Rotates a refresh token. The current one moves the counter on, in one UPDATE that also
+   * serializes concurrent rotations on the row lock. The previous one, inside the grace window,
+   * yields the current one again (tabs refreshing together share one family line, no fork);
+   * any other earlier one is reuse, however old. The database's clock decides the window, so
+   * every instance agrees.
    */
   async rotate(em: EntityManager, presented: string, client: ClientInfo): Promise<Rotation> {
-    const [row] = await sql<RotationRow>(
+    const claims = this.tokens.read(presented);
+    if (!claims) return { outcome: 'unknown' };
+    const ttl = this.settings.refreshTtl;
+    const [rotated] = await sql<UserRow>(
       em,
-      `select t.id as t_id, t.successor_sealed, t.used_at is not null as used,
-              now() - t.used_at <= make_interval(secs => ?) as within_grace,
-              t.expires_at <= now() or s.expires_at <= now() as expired,
-              s.id as session_id, s.revoked_at is not null as revoked, ${USER_COLUMNS}
-         from refresh_tokens t
-         join sessions s on s.id = t.session_id
-         join users u on u.id = s.user_id
-        where t.token_hash = ?
-          for update of t`,
-      [this.settings.reuseGrace, sha256(presented)],
+      `update sessions s
+          set refresh_counter = s.refresh_counter + 1, previous_counter = s.refresh_counter,
+              previous_until = now() + make_interval(secs => ?), previous_replaced = false,
+              last_used_at = now(), expires_at = now() + make_interval(secs => ?),
+              ip = coalesce(?, s.ip), user_agent = coalesce(?, s.user_agent)
+         from users u
+        where s.id = ? and s.refresh_counter = ? and s.revoked_at is null and s.expires_at > now() and u.id = s.user_id
+       returning ${USER_COLUMNS}`,
+      [this.settings.reuseGrace, ttl, truncate(client.ip, 64), truncate(client.userAgent, 512), claims.sessionId, claims.counter.toString()],
+    );
+    if (rotated)
+      return {
+        outcome: 'rotated',
+        sessionId: claims.sessionId,
+        user: toViewerUser(rotated),
+        refreshToken: this.tokens.mint(claims.sessionId, claims.counter + 1n),
+      };
+    return this.classify(em, claims.sessionId, claims.counter);
+  }
+
+  /** Why a token did not rotate: read the session as it is now. */
+  private async classify(em: EntityManager, sessionId: string, counter: bigint): Promise<Rotation> {
+    const [row] = await sql<SessionStateRow>(
+      em,
+      `select s.refresh_counter, s.previous_counter, coalesce(s.previous_until > now(), false) as within_grace, s.previous_replaced,
+              s.revoked_at is not null as revoked, s.expires_at <= now() as expired, ${USER_COLUMNS}
+         from sessions s join users u on u.id = s.user_id
+        where s.id = ?`,
+      [sessionId],
     );
     if (!row) return { outcome: 'unknown' };
     if (row.revoked) return { outcome: 'revoked' };
-    const user = toViewerUser(row);
-
-    if (row.used) {
-      if (row.within_grace) {
-        const successor = row.successor_sealed ? successorSeal(presented).open(row.successor_sealed) : null;
-        // Retired without a successor (a password change reissued the pair): refused, but a
-        // tab that raced the change is no thief, so the session lives on.
-        if (!successor) return { outcome: 'replaced' };
-        return { outcome: 'rotated', sessionId: row.session_id, user, refreshToken: successor.toString('utf8') };
-      }
-      await this.revoke(em, row.session_id, 'reuse');
-      return { outcome: 'reused', sessionId: row.session_id, userId: user.id };
-    }
+    const current = BigInt(row.refresh_counter);
+    // Only this server can mint a later counter than the current one; nothing to act on.
+    if (counter > current) return { outcome: 'unknown' };
+    const graceToken = row.previous_counter !== null && counter === BigInt(row.previous_counter) && row.within_grace;
+    if (counter < current && !graceToken) return { outcome: 'reused', sessionId, userId: row.id };
     if (row.expired) return { outcome: 'expired' };
-
-    const refreshToken = opaqueToken();
-    const ttl = this.settings.refreshTtl;
-    await sqlCount(
-      em,
-      `with spent as (
-         update refresh_tokens set used_at = now(), successor_sealed = ? where id = ?
-       ), issued as (
-         insert into refresh_tokens (id, session_id, token_hash, created_at, expires_at)
-         values (?, ?, ?, now(), now() + make_interval(secs => ?))
-       )
-       update sessions
-          set last_used_at = now(), expires_at = now() + make_interval(secs => ?),
-              ip = coalesce(?, ip), user_agent = coalesce(?, user_agent)
-        where id = ?`,
-      [
-        successorSeal(presented).seal(refreshToken),
-        row.t_id,
-        randomUUID(),
-        row.session_id,
-        sha256(refreshToken),
-        ttl,
-        ttl,
-        truncate(client.ip, 64),
-        truncate(client.userAgent, 512),
-        row.session_id,
-      ],
-    );
-    return { outcome: 'rotated', sessionId: row.session_id, user, refreshToken };
+    if (!graceToken) return { outcome: 'unknown' };
+    // Retired by a credential change: refused, but a tab that raced the change is no thief.
+    if (row.previous_replaced) return { outcome: 'replaced' };
+    return { outcome: 'rotated', sessionId, user: toViewerUser(row), refreshToken: this.tokens.mint(sessionId, current) };
   }
 
   /**
-   * Gives a live session a new refresh token and retires its current one, for when the
+   * Gives a live session its next refresh token and retires the current one, for when the
    * credentials behind it changed (a password change keeps the session, not the old pair).
    */
   async reissue(em: EntityManager, sessionId: string, user: ViewerUser, client: ClientInfo): Promise<IssuedSession> {
-    const refreshToken = opaqueToken();
-    const ttl = this.settings.refreshTtl;
-    await sqlCount(
+    const [row] = await sql<{ refresh_counter: string }>(
       em,
-      `with retired as (
-         update refresh_tokens set used_at = now() where session_id = ? and used_at is null
-       ), issued as (
-         insert into refresh_tokens (id, session_id, token_hash, created_at, expires_at)
-         values (?, ?, ?, now(), now() + make_interval(secs => ?))
-       )
-       update sessions
-          set last_used_at = now(), expires_at = now() + make_interval(secs => ?),
+      `update sessions
+          set refresh_counter = refresh_counter + 1, previous_counter = refresh_counter,
+              previous_until = now() + make_interval(secs => ?), previous_replaced = true,
+              last_used_at = now(), expires_at = now() + make_interval(secs => ?),
               ip = coalesce(?, ip), user_agent = coalesce(?, user_agent)
-        where id = ?`,
-      [sessionId, randomUUID(), sessionId, sha256(refreshToken), ttl, ttl, truncate(client.ip, 64), truncate(client.userAgent, 512), sessionId],
+        where id = ?
+       returning refresh_counter`,
+      [this.settings.reuseGrace, this.settings.refreshTtl, truncate(client.ip, 64), truncate(client.userAgent, 512), sessionId],
     );
-    return { sessionId, user, refreshToken };
+    return { sessionId, user, refreshToken: this.tokens.mint(sessionId, BigInt(row.refresh_counter)) };
   }
 
   /**
@@ -178,14 +156,15 @@ export class SessionStore {
     return row ? toViewerUser(row) : null;
   }
 
-  /** The session a refresh token belongs to (live or not), or null for an unknown token. */
+  /** The session an authentic refresh token of it belongs to (live or not), or null. */
   async findByRefreshToken(em: EntityManager, presented: string): Promise<{ sessionId: string; userId: string } | null> {
-    const [row] = await sql<{ session_id: string; user_id: string }>(
-      em,
-      `select s.id as session_id, s.user_id from refresh_tokens t join sessions s on s.id = t.session_id where t.token_hash = ?`,
-      [sha256(presented)],
-    );
-    return row ? { sessionId: row.session_id, userId: row.user_id } : null;
+    const claims = this.tokens.read(presented);
+    if (!claims) return null;
+    const [row] = await sql<{ user_id: string }>(em, 'select user_id from sessions where id = ? and refresh_counter >= ?', [
+      claims.sessionId,
+      claims.counter.toString(),
+    ]);
+    return row ? { sessionId: claims.sessionId, userId: row.user_id } : null;
   }
 
   /** Who owns a session (with `liveOnly`, only while it is alive), or null when the id names none. */
@@ -211,19 +190,25 @@ export class SessionStore {
     ]);
   }
 
+  /**
+   * Deletes up to `limit` sessions that ended (logged out, revoked, reused, expired) more than
+   * `retentionSeconds` ago; returns how many. SKIP LOCKED: instances purging together take
+   * disjoint rows, and a session a sign-in holds is left for the next round.
+   */
+  purgeEnded(em: EntityManager, retentionSeconds: number, limit: number): Promise<number> {
+    return sqlCount(
+      em,
+      `delete from sessions where id in (
+         select id from sessions where coalesce(revoked_at, expires_at) < now() - make_interval(secs => ?)
+          limit ? for update skip locked)`,
+      [retentionSeconds, limit],
+    );
+  }
+
   /** The user's live sessions, most recently used first. */
   listLive(em: EntityManager, userId: string): Promise<Session[]> {
     return em.find(Session, { user: userId, revokedAt: null, expiresAt: { $gt: new Date() } }, { orderBy: { lastUsedAt: 'desc' } });
   }
-}
-
-/**
- * The successor of a rotated token is sealed under a key derived from that token's plaintext,
- * which is never stored: a tab presenting it again within the grace window gets the same
- * successor (no fork), while the database alone cannot recover it.
- */
-function successorSeal(token: string): Seal {
-  return new Seal(token, 'girok refresh successor');
 }
 
 function truncate(value: string | null, max: number): string | null {

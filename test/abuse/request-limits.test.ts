@@ -109,7 +109,14 @@ describe('query limits', () => {
 
 describe('schema exposure', () => {
   it('production turns introspection off unless configured', () => {
-    const env = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', JWT_SECRET: 'j'.repeat(40), CODE_SECRET: 'c'.repeat(40), DATA_DIR: '/nonexistent' };
+    const env = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://db/x',
+      JWT_SECRET: 'j'.repeat(40),
+      CODE_SECRET: 'c'.repeat(40),
+      ENCRYPTION_KEY: 'e'.repeat(40),
+      DATA_DIR: '/nonexistent',
+    };
     expect(loadConfig(env).http.introspection).toBe(false);
     expect(loadConfig({ ...env, GRAPHQL_INTROSPECTION: 'true' }).http.introspection).toBe(true);
   });

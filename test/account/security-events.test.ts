@@ -41,7 +41,10 @@ describe('security timeline', () => {
     const second = await login(server, email, PASSWORD, agent);
     // Rotate, then replay the spent token after the grace window.
     await server.gql(REFRESH, { token: second.refreshToken });
-    await server.app.orm.em.fork().getConnection().execute(`update refresh_tokens set used_at = used_at - interval '1 minute' where used_at is not null`);
+    await server.app.orm.em
+      .fork()
+      .getConnection()
+      .execute(`update sessions set previous_until = previous_until - interval '1 minute' where previous_until is not null`);
     expect(errorCode(await server.gql(REFRESH, { token: second.refreshToken }))).toBe('TOKEN_REUSED');
     await server.gql(LOGOUT, { token: verified.refreshToken }, agent);
     const third = await login(server, email, PASSWORD, agent);

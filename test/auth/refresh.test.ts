@@ -9,14 +9,14 @@ afterAll(() => server?.close());
 
 const refresh = (token: string) => server.gql<{ refreshToken: TokenPayload }>(REFRESH, { token });
 const me = (accessToken: string) => server.gql(ME, {}, bearer(accessToken));
-/** Moves the moment a token was spent into the past, as if the grace window had run out. */
+/** Moves the end of the grace window into the past, as if it had run out `seconds` ago. */
 const ageUsedTokens = (userId: string, seconds: number) =>
   server.app.orm.em
     .fork()
     .getConnection()
     .execute(
-      `update refresh_tokens set used_at = used_at - make_interval(secs => ?)
-        where used_at is not null and session_id in (select id from sessions where user_id = ?)`,
+      `update sessions set previous_until = previous_until - make_interval(secs => ?)
+        where previous_until is not null and user_id = ?`,
       [seconds, userId],
     );
 
@@ -68,12 +68,7 @@ describe('refreshToken', () => {
 
   it('refuses an expired refresh token', async () => {
     const { token } = await createVerifiedUser(server);
-    await server.app.orm.em
-      .fork()
-      .getConnection()
-      .execute(`update refresh_tokens set expires_at = now() - interval '1 second' where session_id in (select id from sessions where user_id = ?)`, [
-        token.user.id,
-      ]);
+    await server.app.orm.em.fork().getConnection().execute(`update sessions set expires_at = now() - interval '1 second' where user_id = ?`, [token.user.id]);
     expect(errorCode(await refresh(token.refreshToken))).toBe('UNAUTHENTICATED');
   });
 });

@@ -67,7 +67,8 @@ describe('verifyEmail', () => {
     expect(response.errors).toBeUndefined();
     const token = response.data!.verifyEmail;
     expect(token).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, user: { email, emailVerified: true } });
-    expect(token.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // version, session id, counter and a 256-bit MAC, base64url (sessions/refresh-token.ts)
+    expect(token.refreshToken).toMatch(/^[A-Za-z0-9_-]{76}$/);
 
     const me = await server.gql(ME, {}, bearer(token.accessToken));
     expect(me.data?.me).toMatchObject({ email, emailVerified: true, id: token.user.id });

@@ -27,6 +27,7 @@ async function startPrimary(database: TestDatabase, dataDir: string): Promise<Pr
       DATABASE_URL: database.url!,
       JWT_SECRET: randomBytes(48).toString('base64'),
       CODE_SECRET: randomBytes(48).toString('base64'),
+      ENCRYPTION_KEY: randomBytes(48).toString('base64'),
       DATA_DIR: dataDir,
       HOST: '127.0.0.1',
       PORT: '0',

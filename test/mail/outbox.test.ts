@@ -208,22 +208,4 @@ describe('outbox', () => {
       await worker.orm.close();
     }
   });
-
-  it('purges settled rows once they are past the retention period', async () => {
-    const worker = await startWorker(config, { purgeIntervalMs: 100 });
-    try {
-      const [old, recent] = [address('old'), address('recent')];
-      await worker.orm.em.fork().transactional(async (tx) => {
-        for (const to of [old, recent]) worker.outbox.enqueue(tx, { kind: 'password-changed', to, locale: 'en' });
-      });
-      await eventually(async () =>
-        expect((await outboxRows(worker.orm)).filter((r) => [old, recent].includes(r.recipient) && r.status === 'sent')).toHaveLength(2),
-      );
-      await worker.orm.em.getKnex().raw(`update mail_outbox set settled_at = now() - interval '8 days' where recipient = ?`, [old]);
-      await eventually(async () => expect((await outboxRows(worker.orm)).filter((r) => r.recipient === old)).toHaveLength(0));
-      expect((await outboxRows(worker.orm)).filter((r) => r.recipient === recent)).toHaveLength(1);
-    } finally {
-      await worker.stop();
-    }
-  });
 });

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -7,8 +7,7 @@ import { type Config, loadConfig } from '../../src/config';
 import { Database } from '../../src/db/database';
 import { entities } from '../../src/entities';
 import { Outbox, type OutboxOptions } from '../../src/mail/outbox';
-import { startEmbeddedDatabase } from '../../src/db/embedded';
-import { createPostgresDatabase } from '../support/database';
+import { createSharedDatabase } from '../support/database';
 
 /**
  * A fresh, migrated database for one test file that workers (in this process or others) reach
@@ -16,7 +15,7 @@ import { createPostgresDatabase } from '../support/database';
  * test process on a loopback port.
  */
 export async function createMailDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const database = process.env.TEST_DATABASE_URL ? await createPostgresDatabase('girok_test_mail') : await embeddedDatabase();
+  const database = await createSharedDatabase();
   const db = await Database.open({ url: database.url, poolSize: 2, migrateOnBoot: true }, tmpdir(), entities);
   await db.migrate();
   await db.close();
@@ -70,18 +69,6 @@ export async function startWorker(config: Config, options: OutboxOptions = {}) {
 /** Rows of the outbox as they are in the database. */
 export async function outboxRows(orm: MikroORM): Promise<Array<Record<string, any>>> {
   return (await orm.em.getKnex().raw('select * from mail_outbox order by created_at')).rows;
-}
-
-async function embeddedDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'girok-mail-pglite-'));
-  const embedded = await startEmbeddedDatabase(dataDir);
-  return {
-    url: embedded.url,
-    async drop() {
-      await embedded.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 /** Retries an assertion until it passes or the time is up. */

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from '../../src/db/sql';
+import { RefreshTokens } from '../../src/sessions/refresh-token';
 import { SessionStore, type Rotation } from '../../src/sessions/session.store';
 import type { Database } from '../../src/db/database';
 import { insertUser, openEmbeddedDatabase } from './support';
@@ -11,7 +12,7 @@ let store: SessionStore;
 
 beforeAll(async () => {
   ({ database, close } = await openEmbeddedDatabase());
-  store = new SessionStore({ refreshTtl: 3600, reuseGrace: 2 }, database.reads);
+  store = new SessionStore({ refreshTtl: 3600, reuseGrace: 2 }, database.reads, new RefreshTokens(Buffer.alloc(32, 9)));
 });
 afterAll(() => close?.());
 
@@ -35,13 +36,29 @@ describe('SessionStore.rotate (embedded PGlite)', () => {
     expect(again.outcome === 'rotated' && again.refreshToken).toBe(first.outcome === 'rotated' && first.refreshToken);
   });
 
-  it('revokes the session for a spent token after the grace window', async () => {
+  it('calls a spent token reuse after the grace window, however many rotations ago', async () => {
     const user = await insertUser(database);
     const started = await store.start(database.fork(), user, client);
-    await rotate(started.refreshToken);
-    await sql(database.fork(), `update refresh_tokens set used_at = used_at - interval '1 minute' where used_at is not null`);
-    expect(await rotate(started.refreshToken)).toEqual({ outcome: 'reused', sessionId: started.sessionId, userId: user.id });
-    expect(await store.findViewer(user.id, started.sessionId)).toBeNull();
+    let current = started.refreshToken;
+    for (let i = 0; i < 5; i++) {
+      const next = await rotate(current);
+      current = next.outcome === 'rotated' ? next.refreshToken : '';
+    }
+    await sql(database.fork(), `update sessions set previous_until = now() - interval '1 second' where id = ?`, [started.sessionId]);
+    const reused = { outcome: 'reused', sessionId: started.sessionId, userId: user.id };
+    expect(await rotate(started.refreshToken)).toEqual(reused);
+    // The store only reports reuse (the refresh service revokes): the current token still rotates.
+    expect((await rotate(current)).outcome).toBe('rotated');
+  });
+
+  it('does not recognise a forged token or one minted under another key', async () => {
+    const started = await store.start(database.fork(), await insertUser(database), client);
+    const foreign = new RefreshTokens(Buffer.alloc(32, 1)).mint(started.sessionId, 0n);
+    expect(await rotate(foreign)).toEqual({ outcome: 'unknown' });
+    const bytes = Buffer.from(started.refreshToken, 'base64url');
+    bytes[bytes.length - 1] ^= 1;
+    expect(await rotate(bytes.toString('base64url'))).toEqual({ outcome: 'unknown' });
+    expect((await rotate(started.refreshToken)).outcome).toBe('rotated');
   });
 
   it('says unknown, revoked and expired apart', async () => {

@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
+import { startEmbeddedDatabase } from '../../src/db/embedded';
 
 /** The PostgreSQL server tests make their databases on when they need a real one. */
 export const ADMIN_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -40,4 +44,21 @@ export async function withClient<T>(url: string, work: (client: Client) => Promi
   } finally {
     await client.end();
   }
+}
+
+/**
+ * A database several apps or processes reach by URL: a new database on TEST_DATABASE_URL's
+ * server, or an embedded PGlite that this test process serves on a loopback port.
+ */
+export async function createSharedDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  if (process.env.TEST_DATABASE_URL) return createPostgresDatabase('girok_test_shared');
+  const dataDir = mkdtempSync(join(tmpdir(), 'girok-shared-pglite-'));
+  const embedded = await startEmbeddedDatabase(dataDir);
+  return {
+    url: embedded.url,
+    async drop() {
+      await embedded.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
