@@ -150,6 +150,8 @@ export interface Config {
   readonly revealEmailTaken: boolean;
   /** ENCRYPTION_KEY: keys the refresh-token MACs and seals secrets at rest (each use under its own HKDF label). */
   readonly encryptionKey: Buffer;
+  /** ENCRYPTION_KEY_PREVIOUS, during a rotation: what it sealed or signed is still read, never written. */
+  readonly encryptionKeyPrevious: Buffer | null;
   readonly rateLimit: RateLimitConfig;
   readonly queryLimits: QueryLimitConfig;
 }

@@ -120,6 +120,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     },
     revealEmailTaken: read.boolean('REVEAL_EMAIL_TAKEN', false),
     encryptionKey: secrets.get('ENCRYPTION_KEY', true),
+    encryptionKeyPrevious: secrets.optional('ENCRYPTION_KEY_PREVIOUS'),
     rateLimit: {
       enabled: read.boolean('RATE_LIMIT_ENABLED', true),
       loginFailures: read.integer('RATE_LIMIT_LOGIN_FAILURES', 5, 1, 1000),

@@ -38,3 +38,29 @@ export class Seal {
     }
   }
 }
+
+/**
+ * A seal across a key rotation: seals under the current key, opens under the current or the
+ * previous one (ENCRYPTION_KEY / ENCRYPTION_KEY_PREVIOUS). `opened.stale` says the box should be
+ * sealed again under the current key when next written.
+ */
+export class SealRing {
+  private readonly current: Seal;
+  private readonly previous: Seal | null;
+
+  constructor(current: Buffer, previous: Buffer | null, label: string) {
+    this.current = new Seal(current, label);
+    this.previous = previous ? new Seal(previous, label) : null;
+  }
+
+  seal(plaintext: Buffer | string, context?: string): Buffer {
+    return this.current.seal(plaintext, context);
+  }
+
+  open(sealed: Buffer, context?: string): { plaintext: Buffer; stale: boolean } | null {
+    const fresh = this.current.open(sealed, context);
+    if (fresh) return { plaintext: fresh, stale: false };
+    const old = this.previous?.open(sealed, context);
+    return old ? { plaintext: old, stale: true } : null;
+  }
+}

@@ -22,7 +22,11 @@ export interface RefreshTokenClaims {
  * current counter: a rotation is one UPDATE.
  */
 export class RefreshTokens {
-  constructor(private readonly secret: Buffer) {}
+  /** `previous`: the ENCRYPTION_KEY being rotated out; its tokens still read, new ones use `secret`. */
+  constructor(
+    private readonly secret: Buffer,
+    private readonly previous: Buffer | null = null,
+  ) {}
 
   /** The token for a session at a counter (the same inputs always give the same token). */
   mint(sessionId: string, counter: bigint): string {
@@ -30,7 +34,7 @@ export class RefreshTokens {
     body.writeUInt8(VERSION, 0);
     Buffer.from(sessionId.replace(/-/g, ''), 'hex').copy(body, 1);
     body.writeBigUInt64BE(counter, 1 + SESSION_ID_BYTES);
-    return Buffer.concat([body, this.mac(sessionId, body)]).toString('base64url');
+    return Buffer.concat([body, this.mac(this.secret, sessionId, body)]).toString('base64url');
   }
 
   /** The claims of an authentic token; null for anything malformed, forged or of another server. */
@@ -40,12 +44,15 @@ export class RefreshTokens {
     const hex = bytes.subarray(1, 1 + SESSION_ID_BYTES).toString('hex');
     const sessionId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
     const body = bytes.subarray(0, TOKEN_BYTES - MAC_BYTES);
-    if (!sameDigest(bytes.subarray(TOKEN_BYTES - MAC_BYTES), this.mac(sessionId, body))) return null;
+    const mac = bytes.subarray(TOKEN_BYTES - MAC_BYTES);
+    const authentic =
+      sameDigest(mac, this.mac(this.secret, sessionId, body)) || (this.previous !== null && sameDigest(mac, this.mac(this.previous, sessionId, body)));
+    if (!authentic) return null;
     return { sessionId, counter: body.readBigUInt64BE(1 + SESSION_ID_BYTES) };
   }
 
-  private mac(sessionId: string, body: Buffer): Buffer {
-    const key = Buffer.from(hkdfSync('sha256', this.secret, sessionId, 'girok refresh token', 32));
+  private mac(secret: Buffer, sessionId: string, body: Buffer): Buffer {
+    const key = Buffer.from(hkdfSync('sha256', secret, sessionId, 'girok refresh token', 32));
     return hmacSha256Bytes(key, body);
   }
 }

@@ -51,6 +51,15 @@ describe('SessionStore.rotate (embedded PGlite)', () => {
     expect((await rotate(current)).outcome).toBe('rotated');
   });
 
+  it('still reads tokens minted under ENCRYPTION_KEY_PREVIOUS during a key rotation', async () => {
+    const started = await store.start(database.fork(), await insertUser(database), client);
+    const rotated = new SessionStore({ refreshTtl: 3600, reuseGrace: 2 }, database.reads, new RefreshTokens(Buffer.alloc(32, 3), Buffer.alloc(32, 9)));
+    const next = await database.fork().transactional((tx) => rotated.rotate(tx, started.refreshToken, client));
+    expect(next.outcome).toBe('rotated');
+    // New tokens are minted under the new key only.
+    expect(await rotate(next.outcome === 'rotated' ? next.refreshToken : '')).toEqual({ outcome: 'unknown' });
+  });
+
   it('does not recognise a forged token or one minted under another key', async () => {
     const started = await store.start(database.fork(), await insertUser(database), client);
     const foreign = new RefreshTokens(Buffer.alloc(32, 1)).mint(started.sessionId, 0n);
