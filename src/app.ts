@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { DestinationStream } from 'pino';
+import { AddressBudgets } from './abuse/address-budgets';
 import { LimiterStore } from './abuse/limiter-store';
 import { RateLimits } from './abuse/rate-limits';
 import { AccessTokens } from './auth/access-tokens';
@@ -70,6 +71,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const database = await Database.open(config.database, config.dataDir, entities);
   let limiterStore: LimiterStore | null = null;
   try {
+    const limits = config.rateLimit;
+    // No Redis connection while limits are off: the few per-address states then live in memory.
+    limiterStore = limits.enabled ? await LimiterStore.open(config.redisUrl, limits.redisCommandTimeout, server.log) : LimiterStore.inMemory(server.log);
+    const budgets = new AddressBudgets(limiterStore, {
+      codeMailsPerHour: limits.enabled ? limits.mailPerHour : 0,
+      noticesPerHour: limits.enabled ? limits.mailPerHour : 0,
+      resendCooldown: config.codes.resendCooldown,
+      codeTtl: config.codes.ttl,
+      codeMaxAttempts: config.codes.maxAttempts,
+    });
     if (config.database.migrateOnBoot) {
       const applied = await database.migrate();
       if (applied.length) server.log.info({ migrations: applied }, 'applied database migrations');
@@ -79,7 +90,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const outbox = new Outbox({ database, settings: config.mail, dataDir: config.dataDir, log: server.log });
     const mailer = new Mailer(outbox);
     const hasher = new PasswordHasher(config.argon2);
-    const securityLog = new SecurityLog();
+    const securityLog = new SecurityLog(server.log);
     const sessions = new SessionStore(config.sessions, database.reads, new RefreshTokens(config.encryptionKey, config.encryptionKeyPrevious));
     const codes = new CodeStore(config.codes, securityLog);
     const tokens = new AccessTokens(config.jwt, keys.signing, keys.verifying);
@@ -87,7 +98,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
     // Features.
     const registration = new RegistrationService({
-      settings: { revealEmailTaken: config.revealEmailTaken, codeTtl: config.codes.ttl, resendCooldown: config.codes.resendCooldown },
+      settings: {
+        revealEmailTaken: config.revealEmailTaken,
+        codeTtl: config.codes.ttl,
+        resendCooldown: config.codes.resendCooldown,
+        passwordMinLength: config.passwordMinLength,
+      },
+      budgets,
       codes,
       hasher,
       mailer,
@@ -100,7 +117,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         registration,
         new LoginService({ hasher, sessions, securityLog, issuer }),
         new RefreshService({ sessions, securityLog, issuer }),
-        new PasswordService({ codes, hasher, mailer, sessions, securityLog, issuer }),
+        new PasswordService({ settings: { passwordMinLength: config.passwordMinLength }, budgets, codes, hasher, mailer, sessions, securityLog, issuer }),
       ),
       new SessionResolver(new SessionService({ sessions, securityLog })),
       new UserResolver(new SecurityTimeline()),
@@ -108,10 +125,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
     // The edges.
     const schema = await createSchema(resolvers);
-    if (config.rateLimit.enabled) {
-      limiterStore = await LimiterStore.open(config.redisUrl, config.rateLimit.redisCommandTimeout, server.log);
-      guardMutations(schema, new RateLimits(config.rateLimit, limiterStore));
-    }
+    if (limits.enabled) guardMutations(schema, new RateLimits(limits, limiterStore));
     registerHealthRoutes(server, database);
     registerJwksRoute(server, keys);
     if (config.http.graphqlIde) registerIdeRoutes(server);
@@ -131,9 +145,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         { kind: 'mail', purge: (em, limit) => outbox.purgeSettled(em, limit) },
       ],
     });
-    if (metrics) registerMetricsRoute(server, metrics, config.metrics.token);
+    if (metrics && (config.metrics.token || config.env !== 'production')) registerMetricsRoute(server, metrics, config.metrics.token);
+    // In production a scrape endpoint is opened on purpose, never by default.
+    else if (metrics) server.log.warn({}, 'GET /metrics is off: in production it needs METRICS_TOKEN (or set METRICS_ENABLED=false)');
     const authenticator = new Authenticator(tokens, sessions);
-    await mountGraphql(server, schema, config, contextFactory(database, authenticator), metrics ? [new MetricsPlugin(metrics).plugin()] : []);
+    await mountGraphql(server, schema, config, contextFactory(database, authenticator), metrics ? [new MetricsPlugin(metrics, schema).plugin()] : []);
 
     let closing: Promise<void> | undefined;
     return {

@@ -7,6 +7,12 @@ export interface BucketOptions {
   readonly duration: number;
 }
 
+/**
+ * Keys one in-memory bucket holds at most (about 2 KiB each: a record and its timer). Past it
+ * the oldest key is dropped, so a flood of distinct addresses or IPs costs a bounded heap.
+ */
+export const MEMORY_KEYS_PER_BUCKET = 10_000;
+
 export interface LimiterLogger {
   warn(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
@@ -24,6 +30,11 @@ export class LimiterStore {
     private readonly redis: Redis | null,
     private readonly log: LimiterLogger,
   ) {}
+
+  /** A store in this process's memory only. */
+  static inMemory(log: LimiterLogger): LimiterStore {
+    return new LimiterStore(null, log);
+  }
 
   static async open(redisUrl: string | null, commandTimeoutMs: number, log: LimiterLogger): Promise<LimiterStore> {
     if (!redisUrl) return new LimiterStore(null, log);
@@ -55,7 +66,7 @@ export class LimiterStore {
 
   bucket(options: BucketOptions): RateLimiterAbstract {
     const keyPrefix = `girok:rl:${options.keyPrefix}`;
-    if (!this.redis) return new RateLimiterMemory({ ...options, keyPrefix });
+    if (!this.redis) return new BoundedMemoryLimiter({ ...options, keyPrefix });
     const insuranceLimiter = new FallbackLimiter({ ...options, keyPrefix }, () => this.warnFallback());
     return new RateLimiterRedis({ ...options, keyPrefix, storeClient: this.redis, insuranceLimiter });
   }
@@ -74,8 +85,38 @@ export class LimiterStore {
   }
 }
 
+/** rate-limiter-flexible's memory store, whose records live in a Map kept in insertion order. */
+interface MemoryStorage {
+  _storage: Map<string, { timeoutId?: NodeJS.Timeout }>;
+  set(key: string, value: number, durationSec: number): unknown;
+}
+
+/** A memory limiter that holds at most MEMORY_KEYS_PER_BUCKET keys, dropping the oldest. */
+class BoundedMemoryLimiter extends RateLimiterMemory {
+  constructor(options: BucketOptions) {
+    super(options);
+    // The library offers no bound; its storage is reachable only as this underscored field.
+    const storage = (this as unknown as { _memoryStorage: MemoryStorage })._memoryStorage;
+    const set = storage.set.bind(storage);
+    storage.set = (key, value, durationSec) => {
+      const answer = set(key, value, durationSec);
+      if (storage._storage.size > MEMORY_KEYS_PER_BUCKET) {
+        const [oldest, record] = storage._storage.entries().next().value!;
+        clearTimeout(record.timeoutId);
+        storage._storage.delete(oldest);
+      }
+      return answer;
+    };
+  }
+
+  /** How many keys it holds now. */
+  get size(): number {
+    return (this as unknown as { _memoryStorage: MemoryStorage })._memoryStorage._storage.size;
+  }
+}
+
 /** The in-memory twin of a Redis limiter; tells the store each time it has to decide. */
-class FallbackLimiter extends RateLimiterMemory {
+class FallbackLimiter extends BoundedMemoryLimiter {
   constructor(
     options: BucketOptions,
     private readonly onUse: () => void,

@@ -2,15 +2,29 @@ import { GraphQLError } from 'graphql';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { RateLimitConfig } from '../config';
 import { ErrorCode, RateLimitedError } from '../errors';
+import { clientKey } from './client-key';
 import type { LimiterStore } from './limiter-store';
 
 const DAY = 24 * 3600;
 
 /**
- * What an account budget counts: `failures` are INVALID_CREDENTIALS answers (with a growing
- * backoff), `mail` are calls that may send mail, `codes` are code checks.
+ * What an account budget counts, each with a backoff that grows with every lockout of the day
+ * and ends: `failures` are wrong passwords (INVALID_CREDENTIALS), `codes` are wrong codes
+ * (INVALID_CODE, TOO_MANY_ATTEMPTS, CODE_EXPIRED) across every code the address gets. Mail
+ * budgets are per address too, but spent only by mail that goes out (address-budgets.ts).
  */
-export type AccountBudget = 'failures' | 'mail' | 'codes';
+export type AccountBudget = 'failures' | 'codes';
+
+const WRONG_PASSWORD: ReadonlySet<string> = new Set([ErrorCode.INVALID_CREDENTIALS]);
+const WRONG_CODE: ReadonlySet<string> = new Set([ErrorCode.INVALID_CODE, ErrorCode.TOO_MANY_ATTEMPTS, ErrorCode.CODE_EXPIRED]);
+
+/** A failure budget: its counter, its lockouts of the day, and which answers count. */
+interface FailureBudget {
+  readonly failures: RateLimiterAbstract;
+  readonly lockouts: RateLimiterAbstract;
+  readonly window: number;
+  readonly counts: ReadonlySet<string>;
+}
 
 /** One rate-limited call: which per-IP bucket it spends, and which account budget, if any. */
 export interface LimitedCall {
@@ -30,10 +44,8 @@ export interface LimitedCall {
 export class RateLimits {
   private readonly perIp: RateLimiterAbstract;
   private readonly refreshPerIp: RateLimiterAbstract;
-  private readonly failures: RateLimiterAbstract;
-  private readonly lockouts: RateLimiterAbstract;
-  private readonly mail: RateLimiterAbstract;
-  private readonly codes: RateLimiterAbstract;
+  private readonly passwords: FailureBudget;
+  private readonly codes: FailureBudget;
 
   constructor(
     private readonly settings: RateLimitConfig,
@@ -41,57 +53,52 @@ export class RateLimits {
   ) {
     this.perIp = store.bucket({ keyPrefix: 'ip', points: settings.ipPerMinute, duration: 60 });
     this.refreshPerIp = store.bucket({ keyPrefix: 'ip-refresh', points: settings.refreshIpPerMinute, duration: 60 });
-    this.failures = store.bucket({ keyPrefix: 'failures', points: settings.loginFailures, duration: settings.loginWindow });
-    // How many backoffs an account had today: each one lasts twice as long as the last.
-    this.lockouts = store.bucket({ keyPrefix: 'lockouts', points: 1_000_000, duration: DAY });
-    this.mail = store.bucket({ keyPrefix: 'mail', points: settings.mailPerHour, duration: 3600 });
-    this.codes = store.bucket({ keyPrefix: 'codes', points: settings.codePerHour, duration: 3600 });
+    // The lockouts count how many backoffs an address had today: each lasts twice as long as the last.
+    this.passwords = {
+      failures: store.bucket({ keyPrefix: 'failures', points: settings.loginFailures, duration: settings.loginWindow }),
+      lockouts: store.bucket({ keyPrefix: 'lockouts', points: 1_000_000, duration: DAY }),
+      window: settings.loginWindow,
+      counts: WRONG_PASSWORD,
+    };
+    this.codes = {
+      failures: store.bucket({ keyPrefix: 'code-failures', points: settings.codeFailures, duration: settings.codeWindow }),
+      lockouts: store.bucket({ keyPrefix: 'code-lockouts', points: 1_000_000, duration: DAY }),
+      window: settings.codeWindow,
+      counts: WRONG_CODE,
+    };
   }
 
   /** Runs one call under its budgets; RATE_LIMITED before it runs when a budget is spent. */
   async run<T>(call: LimitedCall, resolve: () => Promise<T>): Promise<T> {
-    await take(call.ipBucket === 'refresh' ? this.refreshPerIp : this.perIp, `${call.name}:${call.ip ?? 'unknown'}`);
+    await take(call.ipBucket === 'refresh' ? this.refreshPerIp : this.perIp, `${call.name}:${clientKey(call.ip)}`);
     if (!call.account || !call.budget) return resolve();
-    switch (call.budget) {
-      case 'failures':
-        return this.countFailures(call.account, resolve);
-      case 'mail':
-        return this.refundOnError(this.mail, call.account, resolve);
-      case 'codes':
-        await take(this.codes, `${call.name}:${call.account}`);
-        return resolve();
-    }
+    return this.countFailures(call.budget === 'failures' ? this.passwords : this.codes, call.account, resolve);
   }
 
-  private async countFailures<T>(key: string, resolve: () => Promise<T>): Promise<T> {
-    const reserved = await take(this.failures, key);
+  /**
+   * Reserves a point before the call, so parallel guesses cannot overspend; gives it back when
+   * the answer is not a failure this budget counts, and clears the count on success. The last
+   * allowed failure starts a backoff.
+   */
+  private async countFailures<T>(budget: FailureBudget, key: string, resolve: () => Promise<T>): Promise<T> {
+    const reserved = await take(budget.failures, key);
     let result: T;
     try {
       result = await resolve();
     } catch (error) {
-      if (!hasCode(error, ErrorCode.INVALID_CREDENTIALS)) await this.failures.reward(key, 1);
-      else if (reserved.remainingPoints === 0) await this.backOff(key);
+      if (!countsAs(error, budget.counts)) await budget.failures.reward(key, 1);
+      else if (reserved.remainingPoints === 0) await this.backOff(budget, key);
       throw error;
     }
-    await this.failures.delete(key);
+    await budget.failures.delete(key);
     return result;
   }
 
-  /** The last allowed failure: block the account for loginWindow, doubling per lockout that day. */
-  private async backOff(key: string): Promise<void> {
-    const { consumedPoints } = await this.lockouts.penalty(key, 1);
-    const seconds = Math.min(this.settings.loginWindow * 2 ** Math.min(consumedPoints - 1, 30), this.settings.loginMaxBackoff);
-    await this.failures.block(key, seconds);
-  }
-
-  private async refundOnError<T>(bucket: RateLimiterAbstract, key: string, resolve: () => Promise<T>): Promise<T> {
-    await take(bucket, key);
-    try {
-      return await resolve();
-    } catch (error) {
-      await bucket.reward(key, 1);
-      throw error;
-    }
+  /** Block the address for the budget's window, doubling per lockout that day, up to RATE_LIMIT_LOGIN_MAX_BACKOFF. */
+  private async backOff(budget: FailureBudget, key: string): Promise<void> {
+    const { consumedPoints } = await budget.lockouts.penalty(key, 1);
+    const seconds = Math.min(budget.window * 2 ** Math.min(consumedPoints - 1, 30), this.settings.loginMaxBackoff);
+    await budget.failures.block(key, seconds);
   }
 }
 
@@ -104,6 +111,7 @@ async function take(bucket: RateLimiterAbstract, key: string): Promise<RateLimit
   }
 }
 
-function hasCode(error: unknown, code: ErrorCode): boolean {
-  return error instanceof GraphQLError && error.extensions?.code === code;
+function countsAs(error: unknown, codes: ReadonlySet<string>): boolean {
+  const code = error instanceof GraphQLError ? error.extensions?.code : undefined;
+  return typeof code === 'string' && codes.has(code);
 }

@@ -30,14 +30,15 @@ export class LoginService {
       await hasher.verifyNothing(password);
       throw new InvalidCredentialsError();
     }
-    if (!(await hasher.verify(user.passwordHash, password))) {
-      await em.transactional((tx) => securityLog.record(tx, { userId: user.id, type: SecurityEventType.LOGIN_FAILED, client }));
+    const match = await hasher.verify(user.passwordHash, password);
+    if (!match) {
+      securityLog.recordAfterAnswer(() => em.fork(), { userId: user.id, type: SecurityEventType.LOGIN_FAILED, client });
       throw new InvalidCredentialsError();
     }
     // Said only to someone who knows the password, so it reveals nothing new.
     if (!user.emailVerified) throw new EmailNotVerifiedError();
 
-    const rehash = hasher.needsRehash(user.passwordHash) ? await hasher.hash(password) : null;
+    const rehash = match === 'legacy' || hasher.needsRehash(user.passwordHash) ? await hasher.hash(password) : null;
     const issued = await em.transactional(async (tx) => {
       // A hash made with other parameters is redone here, committing with the session.
       if (rehash) await tx.nativeUpdate(User, { id: user.id }, { passwordHash: rehash });

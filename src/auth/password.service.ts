@@ -1,4 +1,5 @@
 import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
+import type { AddressBudgets } from '../abuse/address-budgets';
 import type { Locale } from '../config';
 import { parseCode } from '../codes/code-format';
 import { CodePurpose, type CodeStore } from '../codes/code.store';
@@ -15,6 +16,8 @@ import { checkPassword } from './password-policy';
 import type { IssuedToken, TokenIssuer } from './token-issuer';
 
 export interface PasswordDeps {
+  budgets: AddressBudgets;
+  settings: { passwordMinLength: number };
   codes: CodeStore;
   hasher: PasswordHasher;
   mailer: Mailer;
@@ -36,18 +39,21 @@ export class PasswordService {
   async requestReset(em: EntityManager, rawEmail: unknown, locale: Locale | null): Promise<true> {
     const started = Date.now();
     const email = parseEmail(rawEmail);
-    const { codes, mailer } = this.deps;
+    const { codes, mailer, budgets } = this.deps;
     try {
+      // Within the cooldown nothing is sent, to anyone; the earlier code still works.
+      await budgets.checkCooldown('password_reset', email);
       await em.transactional(async (tx) => {
         // Only verified accounts can reset; anyone else gets the same `true` and no mail.
         const user = await tx.findOne(User, { email, emailVerified: true });
-        if (!user) return;
-        const issued = await codes.issue(tx, user.id, CodePurpose.PasswordReset, true);
+        if (!user || !(await budgets.takeCodeMail(email))) return;
+        const issued = await codes.issue(tx, user.id, CodePurpose.PasswordReset);
         if (locale) user.locale = locale;
         mailer.passwordResetCode(tx, user, issued);
       });
+      await budgets.codeAsked('password_reset', email);
     } catch (error) {
-      // A cooldown refusal would reveal that the account exists; the earlier code still works.
+      // Any refusal here would reveal that the account exists: the answer is always `true`.
       if (!(error instanceof RateLimitedError)) throw error;
     }
     const wait = RESET_REQUEST_FLOOR_MS - (Date.now() - started);
@@ -59,7 +65,7 @@ export class PasswordService {
   async reset(em: EntityManager, input: { email: unknown; code: unknown; newPassword: unknown }, client: ClientInfo): Promise<IssuedToken> {
     const email = parseEmail(input.email);
     const code = parseCode(input.code);
-    const password = checkPassword(input.newPassword, email, 'newPassword');
+    const password = checkPassword(input.newPassword, email, 'newPassword', this.deps.settings.passwordMinLength);
     const { codes, hasher, mailer, sessions, securityLog, issuer } = this.deps;
     const passwordHash = await hasher.hash(password);
     const outcome = await em.transactional(async (tx) => {
@@ -68,13 +74,15 @@ export class PasswordService {
       if (!check.ok) return check;
       const owner = user!;
       owner.passwordHash = passwordHash;
+      // Whatever was mailed under the old credentials is dead now.
+      await codes.spendAll(tx, owner.id);
       await sessions.revokeAll(tx, owner.id, 'password_reset');
       const session = await sessions.start(tx, viewerUserOf(owner), client);
       await securityLog.record(tx, { userId: owner.id, type: SecurityEventType.PASSWORD_RESET, client, sessionId: session.sessionId });
       mailer.passwordChanged(tx, owner);
       return { ok: true as const, session };
     });
-    if (!outcome.ok) throw outcome.error;
+    if (!outcome.ok) throw outcome.noLiveCode ? await this.deps.budgets.wrongCodeWithoutCode('password_reset', email) : outcome.error;
     return issuer.issue(outcome.session);
   }
 
@@ -88,13 +96,14 @@ export class PasswordService {
       await em.transactional((tx) => securityLog.record(tx, { userId, type: SecurityEventType.LOGIN_FAILED, client, sessionId: viewer.sessionId }));
       throw new InvalidCredentialsError();
     }
-    const passwordHash = await hasher.hash(checkPassword(input.newPassword, user.email, 'newPassword'));
+    const passwordHash = await hasher.hash(checkPassword(input.newPassword, user.email, 'newPassword', this.deps.settings.passwordMinLength));
     const session = await em.transactional(async (tx) => {
       // One change at a time per account: a second one waits here, then finds its session
       // ended by the first and fails, instead of both answering with pairs the other killed.
       const locked = await tx.findOneOrFail(User, userId, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['passwordHash'] });
       if ((await sessions.ownerOf(tx, viewer.sessionId, { liveOnly: true })) !== userId) throw new SessionRevokedError();
       locked.passwordHash = passwordHash;
+      await this.deps.codes.spendAll(tx, userId);
       await sessions.revokeAll(tx, userId, 'password_change', viewer.sessionId);
       const reissued = await sessions.reissue(tx, viewer.sessionId, viewerUserOf(locked), client);
       await securityLog.record(tx, { userId, type: SecurityEventType.PASSWORD_CHANGED, client, sessionId: viewer.sessionId });

@@ -1,4 +1,5 @@
 import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
+import type { AddressBudgets } from '../abuse/address-budgets';
 import type { Locale } from '../config';
 import { parseCode } from '../codes/code-format';
 import { CodePurpose, type CodeStore } from '../codes/code.store';
@@ -15,7 +16,8 @@ import { checkPassword } from './password-policy';
 import type { IssuedToken, TokenIssuer } from './token-issuer';
 
 export interface RegistrationDeps {
-  settings: { revealEmailTaken: boolean; codeTtl: number; resendCooldown: number };
+  budgets: AddressBudgets;
+  settings: { revealEmailTaken: boolean; codeTtl: number; resendCooldown: number; passwordMinLength: number };
   codes: CodeStore;
   hasher: PasswordHasher;
   mailer: Mailer;
@@ -45,7 +47,7 @@ export class RegistrationService {
 
   async register(em: EntityManager, input: { email: unknown; password: unknown }, locale: Locale, client: ClientInfo): Promise<RegistrationReceipt> {
     const email = parseEmail(input.email);
-    const password = checkPassword(input.password, email);
+    const password = checkPassword(input.password, email, 'password', this.deps.settings.passwordMinLength);
     // Hash before the transaction: argon2 is the slow part and must not hold row locks.
     const passwordHash = await this.deps.hasher.hash(password);
     try {
@@ -57,7 +59,7 @@ export class RegistrationService {
     }
   }
 
-  private registerOnce(
+  private async registerOnce(
     em: EntityManager,
     email: string,
     password: string,
@@ -65,14 +67,14 @@ export class RegistrationService {
     locale: Locale,
     client: ClientInfo,
   ): Promise<RegistrationReceipt> {
-    const { settings, codes, hasher, mailer, securityLog } = this.deps;
-    return em.transactional(async (tx) => {
+    const { settings, codes, hasher, mailer, securityLog, budgets } = this.deps;
+    const receipt = await em.transactional(async (tx) => {
       const existing = await tx.findOne(User, { email }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['passwordHash'] });
       if (existing?.emailVerified) {
         if (settings.revealEmailTaken) throw new EmailTakenError();
         // Same answer as a new registration, so the response does not reveal the account;
-        // the owner learns of the attempt by mail instead.
-        mailer.registrationAttempt(tx, existing);
+        // the owner learns of the attempt by mail instead (within a notice budget of its own).
+        if (await budgets.takeNotice(email)) mailer.registrationAttempt(tx, existing);
         return this.unsentReceipt(email);
       }
       let contested = existing?.registrationContested ?? false;
@@ -88,24 +90,30 @@ export class RegistrationService {
       user.locale = locale;
       await tx.flush();
       await securityLog.record(tx, { userId: user.id, type: SecurityEventType.REGISTERED, client });
-      const issued = await codes.issue(tx, user.id, CodePurpose.EmailVerification, false);
-      mailer.verificationCode(tx, { email, locale }, issued, contested);
+      const issued = await codes.issue(tx, user.id, CodePurpose.EmailVerification);
+      if (await budgets.takeCodeMail(email)) mailer.verificationCode(tx, { email, locale }, issued, contested);
       return { email, codeExpiresAt: issued.expiresAt, resendAvailableAt: issued.resendAvailableAt };
     });
+    await budgets.codeAsked('email_verification', email);
+    return receipt;
   }
 
   async resendVerificationCode(em: EntityManager, rawEmail: unknown, locale: Locale | null): Promise<RegistrationReceipt> {
     const email = parseEmail(rawEmail);
-    const { codes, mailer } = this.deps;
-    return em.transactional(async (tx) => {
+    const { codes, mailer, budgets } = this.deps;
+    // The cooldown runs for any address a code was asked for, so it reveals no account.
+    await budgets.checkCooldown('email_verification', email);
+    const receipt = await em.transactional(async (tx) => {
       const user = await tx.findOne(User, { email, emailVerified: false });
       // Unknown and already verified addresses get the usual answer and no mail.
       if (!user) return this.unsentReceipt(email);
-      const issued = await codes.issue(tx, user.id, CodePurpose.EmailVerification, true);
+      const issued = await codes.issue(tx, user.id, CodePurpose.EmailVerification);
       if (locale) user.locale = locale;
-      mailer.verificationCode(tx, user, issued, user.registrationContested);
+      if (await budgets.takeCodeMail(email)) mailer.verificationCode(tx, user, issued, user.registrationContested);
       return { email, codeExpiresAt: issued.expiresAt, resendAvailableAt: issued.resendAvailableAt };
     });
+    await budgets.codeAsked('email_verification', email);
+    return receipt;
   }
 
   async verifyEmail(em: EntityManager, input: { email: unknown; code: unknown }, client: ClientInfo): Promise<IssuedToken> {
@@ -124,8 +132,9 @@ export class RegistrationService {
       await securityLog.record(tx, { userId: owner.id, type: SecurityEventType.LOGIN_SUCCEEDED, client, sessionId: session.sessionId });
       return { ok: true as const, session };
     });
-    // A failed try is thrown only now, after its attempt count has committed.
-    if (!outcome.ok) throw outcome.error;
+    // A failed try is thrown only now, after its attempt count has committed; with no code to
+    // check, the answer is the one a guessed code would give, so it tells no account apart.
+    if (!outcome.ok) throw outcome.noLiveCode ? await this.deps.budgets.wrongCodeWithoutCode('email_verification', email) : outcome.error;
     return issuer.issue(outcome.session);
   }
 
@@ -136,7 +145,7 @@ export class RegistrationService {
    */
   async createVerified(em: EntityManager, input: { email: unknown; password: unknown }, client: ClientInfo = UNKNOWN_CLIENT): Promise<ViewerUser> {
     const email = parseEmail(input.email);
-    const passwordHash = await this.deps.hasher.hash(checkPassword(input.password, email));
+    const passwordHash = await this.deps.hasher.hash(checkPassword(input.password, email, 'password', this.deps.settings.passwordMinLength));
     const { securityLog } = this.deps;
     return em.transactional(async (tx) => {
       const existing = await tx.findOne(User, { email }, { lockMode: LockMode.PESSIMISTIC_WRITE });

@@ -3,7 +3,7 @@ import type { CodeConfig } from '../config';
 import { hmacSha256, sameDigest } from '../crypto/digest';
 import { sixDigitCode } from '../crypto/random';
 import { sql, sqlCount } from '../db/sql';
-import { CodeExpiredError, InvalidCodeError, RateLimitedError, TooManyAttemptsError, type ClientError } from '../errors';
+import { CodeExpiredError, InvalidCodeError, TooManyAttemptsError, type ClientError } from '../errors';
 import { SecurityEventType, type SecurityLog } from '../security/security-log';
 import type { ClientInfo } from '../viewer/viewer';
 import { CodePurpose } from './code.entity';
@@ -17,8 +17,11 @@ export interface IssuedCode {
   resendAvailableAt: Date;
 }
 
-/** The outcome of checking a code; a failure is returned, not thrown, so its count commits. */
-export type CodeCheck = { ok: true } | { ok: false; error: ClientError };
+/**
+ * The outcome of checking a code; a failure is returned, not thrown, so its count commits.
+ * `noLiveCode`: there was no code to check (no such account, none asked, or spent).
+ */
+export type CodeCheck = { ok: true } | { ok: false; error: ClientError; noLiveCode?: true };
 
 /**
  * One-time codes: HMAC-SHA256 at rest under CODE_SECRET, bound to the user and purpose,
@@ -33,9 +36,9 @@ export class CodeStore {
 
   /**
    * Replaces the user's live code for this purpose with a new one, in the caller's unit of
-   * work. With `honourCooldown`, refuses (RATE_LIMITED) while the previous code's cooldown runs.
+   * work. (The resend cooldown is kept per address, account or not: abuse/address-budgets.ts.)
    */
-  async issue(em: EntityManager, userId: string, purpose: CodePurpose, honourCooldown: boolean): Promise<IssuedCode> {
+  async issue(em: EntityManager, userId: string, purpose: CodePurpose): Promise<IssuedCode> {
     const code = sixDigitCode();
     const [row] = await sql<{ expires_at: Date; resend_available_at: Date }>(
       em,
@@ -44,18 +47,9 @@ export class CodeStore {
        on conflict (user_id, purpose) do update
           set code_hash = excluded.code_hash, attempts = 0, created_at = now(), consumed_at = null,
               expires_at = excluded.expires_at, resend_available_at = excluded.resend_available_at
-        where not ? or codes.consumed_at is not null or codes.resend_available_at <= now()
        returning expires_at, resend_available_at`,
-      [userId, purpose, this.digest(userId, purpose, code), this.settings.ttl, this.settings.resendCooldown, honourCooldown],
+      [userId, purpose, this.digest(userId, purpose, code), this.settings.ttl, this.settings.resendCooldown],
     );
-    if (!row) {
-      const [waiting] = await sql<{ seconds: number }>(
-        em,
-        `select ceil(extract(epoch from resend_available_at - now()))::int as seconds from codes where user_id = ? and purpose = ?`,
-        [userId, purpose],
-      );
-      throw new RateLimitedError(Math.max(1, waiting?.seconds ?? 1));
-    }
     return { code, expiresAt: new Date(row.expires_at), resendAvailableAt: new Date(row.resend_available_at) };
   }
 
@@ -65,7 +59,7 @@ export class CodeStore {
    * last attempt is recorded on the person's security timeline. No user: INVALID_CODE.
    */
   async check(em: EntityManager, userId: string | null, purpose: CodePurpose, code: string, client: ClientInfo): Promise<CodeCheck> {
-    if (!userId) return { ok: false, error: new InvalidCodeError() };
+    if (!userId) return { ok: false, error: new InvalidCodeError(), noLiveCode: true };
     const [row] = await sql<{ id: string; code_hash: Buffer; expired: boolean; attempts: number }>(
       em,
       `update codes set attempts = attempts + 1
@@ -75,7 +69,7 @@ export class CodeStore {
     );
     if (!row) {
       const [dead] = await sql(em, 'select 1 as n from codes where user_id = ? and purpose = ? and consumed_at is null', [userId, purpose]);
-      return { ok: false, error: dead ? new TooManyAttemptsError() : new InvalidCodeError() };
+      return dead ? { ok: false, error: new TooManyAttemptsError() } : { ok: false, error: new InvalidCodeError(), noLiveCode: true };
     }
     if (row.expired) return { ok: false, error: new CodeExpiredError() };
     const attemptsLeft = this.settings.maxAttempts - row.attempts;
@@ -86,6 +80,11 @@ export class CodeStore {
     }
     await sqlCount(em, 'update codes set consumed_at = now() where id = ?', [row.id]);
     return { ok: true };
+  }
+
+  /** Spends every outstanding code of the account, of every purpose: its credentials changed. */
+  spendAll(em: EntityManager, userId: string): Promise<number> {
+    return sqlCount(em, 'update codes set consumed_at = now() where user_id = ? and consumed_at is null', [userId]);
   }
 
   /** Deletes up to `limit` codes that were used or expired; returns how many. */

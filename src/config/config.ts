@@ -111,10 +111,11 @@ export interface RateLimitConfig {
   /** Calls per IP per minute, for each auth mutation separately. */
   readonly ipPerMinute: number;
   readonly refreshIpPerMinute: number;
-  /** Mail-sending calls per address per hour (the resend cooldown applies on top). */
+  /** Code mails per address per hour, and notices per address per hour (a budget each; only sent mail spends). */
   readonly mailPerHour: number;
-  /** Code checks (verifyEmail, resetPassword) per address per hour. */
-  readonly codePerHour: number;
+  /** Wrong codes per address, across every code it gets, before a backoff starts, within `codeWindow` seconds. */
+  readonly codeFailures: number;
+  readonly codeWindow: number;
   /** Milliseconds a Redis command may take before the limiter falls back to memory. */
   readonly redisCommandTimeout: number;
 }
@@ -148,6 +149,8 @@ export interface Config {
   readonly codes: CodeConfig;
   readonly argon2: Argon2Config;
   readonly revealEmailTaken: boolean;
+  /** The shortest password accepted, in code points (at least 8; NIST asks 15 when it is the only factor). */
+  readonly passwordMinLength: number;
   /** ENCRYPTION_KEY: keys the refresh-token MACs and seals secrets at rest (each use under its own HKDF label). */
   readonly encryptionKey: Buffer;
   /** ENCRYPTION_KEY_PREVIOUS, during a rotation: what it sealed or signed is still read, never written. */

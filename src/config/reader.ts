@@ -119,6 +119,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       parallelism: read.integer('ARGON2_PARALLELISM', 1, 1, 64),
     },
     revealEmailTaken: read.boolean('REVEAL_EMAIL_TAKEN', false),
+    passwordMinLength: read.integer('PASSWORD_MIN_LENGTH', 8, 8, 64),
     encryptionKey: secrets.get('ENCRYPTION_KEY', true),
     encryptionKeyPrevious: secrets.optional('ENCRYPTION_KEY_PREVIOUS'),
     rateLimit: {
@@ -129,7 +130,8 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       ipPerMinute: read.integer('RATE_LIMIT_IP_PER_MINUTE', 20, 1, 1_000_000),
       refreshIpPerMinute: read.integer('RATE_LIMIT_REFRESH_IP_PER_MINUTE', 120, 1, 1_000_000),
       mailPerHour: read.integer('RATE_LIMIT_MAIL_PER_HOUR', 3, 1, 1000),
-      codePerHour: read.integer('RATE_LIMIT_CODE_PER_HOUR', 30, 1, 100_000),
+      codeFailures: read.integer('RATE_LIMIT_CODE_FAILURES', 10, 1, 100_000),
+      codeWindow: read.integer('RATE_LIMIT_CODE_WINDOW', 3600, 1, 24 * 3600),
       redisCommandTimeout: read.integer('RATE_LIMIT_REDIS_TIMEOUT_MS', 500, 10, 60_000),
     },
     queryLimits: {

@@ -1,12 +1,22 @@
 import argon2 from 'argon2';
-import type { Config } from '../config';
+import type { Argon2Config } from '../config';
 
-/** argon2id hashing with parameters from config; knows when a stored hash is out of date. */
+/**
+ * How a password matched its hash: `current` as hashed today (NFKC-normalized), `legacy` only
+ * in the form it was typed (a hash made before normalization; redo it), or false.
+ */
+export type PasswordMatch = false | 'current' | 'legacy';
+
+/**
+ * argon2id hashing with parameters from config; knows when a stored hash is out of date.
+ * Passwords are hashed in Unicode NFKC form (NIST SP 800-63B-4), so the same visible password
+ * typed as NFC or NFD, or with compatibility characters, is one password.
+ */
 export class PasswordHasher {
   private readonly options: argon2.HashOptions & { raw?: false };
   private dummyHash?: Promise<string>;
 
-  constructor(params: Config['argon2']) {
+  constructor(params: Argon2Config) {
     this.options = {
       type: argon2.argon2id,
       memoryCost: params.memoryCost,
@@ -16,10 +26,18 @@ export class PasswordHasher {
   }
 
   hash(password: string): Promise<string> {
-    return argon2.hash(password, this.options);
+    return argon2.hash(password.normalize('NFKC'), this.options);
   }
 
-  async verify(hash: string, password: string): Promise<boolean> {
+  /** Truthy when the password matches; `legacy` when only its unnormalized form does. */
+  async verify(hash: string, password: string): Promise<PasswordMatch> {
+    const normalized = password.normalize('NFKC');
+    if (await this.argon2Verify(hash, normalized)) return 'current';
+    // Hashes made before normalization hold the password as it was typed.
+    return normalized !== password && (await this.argon2Verify(hash, password)) ? 'legacy' : false;
+  }
+
+  private async argon2Verify(hash: string, password: string): Promise<boolean> {
     try {
       return await argon2.verify(hash, password);
     } catch {
@@ -34,7 +52,7 @@ export class PasswordHasher {
    */
   async verifyNothing(password: string): Promise<false> {
     this.dummyHash ??= this.hash('girok-dummy-password-for-timing');
-    await this.verify(await this.dummyHash, password);
+    await this.argon2Verify(await this.dummyHash, password.normalize('NFKC'));
     return false;
   }
 

@@ -1,62 +1,14 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { unwrapResolverError } from '@apollo/server/errors';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { DocumentNode, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { Config } from '../config';
-import { ErrorCode, isClientError } from '../errors';
 import type { RequestContext } from './context';
+import { errorFormatter, logErrors } from './errors';
 import { oneAuthMutationRule } from './one-auth-mutation.rule';
 import { queryLimits } from './query-limits';
-
-// Codes that Apollo and graphql-js raise for a malformed request: safe to show as they are.
-const REQUEST_ERROR_CODES = new Set([
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_USER_INPUT',
-  'BAD_REQUEST',
-  'OPERATION_RESOLUTION_FAILURE',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-]);
-
-/**
- * Client errors keep their code and message; anything else becomes INTERNAL_SERVER_ERROR
- * with no stack, SQL or driver text (the cause is logged with the request id).
- */
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
-  const code = formatted.extensions?.code;
-  if (isClientError(original) || (original === error && typeof code === 'string' && REQUEST_ERROR_CODES.has(code))) {
-    const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions };
-  }
-  return {
-    message: 'Internal server error',
-    locations: formatted.locations,
-    path: formatted.path,
-    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
-  };
-}
-
-/** Logs each unexpected error once, with the request id the client got in `x-request-id`. */
-const logUnexpectedErrors: ApolloServerPlugin<RequestContext> = {
-  async requestDidStart() {
-    return {
-      async didEncounterErrors({ errors, contextValue, request }) {
-        for (const error of errors) {
-          const original = unwrapResolverError(error);
-          if (isClientError(original)) continue;
-          const code = error.extensions?.code;
-          if (original === error && typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) continue;
-          contextValue?.log.error({ err: original, operation: request.operationName, path: error.path }, 'unexpected error in GraphQL request');
-        }
-      },
-    };
-  },
-};
 
 /** Mounts Apollo on `POST /graphql` with the context factory (and extra plugins, e.g. metrics). */
 export async function mountGraphql(
@@ -76,7 +28,7 @@ export async function mountGraphql(
     // main.ts drains on SIGTERM (server.close stops Apollo through the drain plugin); Apollo's own
     // handler would re-raise the signal and kill the process mid-drain.
     stopOnTerminationSignals: false,
-    formatError,
+    formatError: errorFormatter({ maskSuggestions: !config.http.introspection }),
     documentStore: config.queryLimits.documentCacheMb ? boundedDocumentStore(config.queryLimits.documentCacheMb) : null,
     validationRules: [...limits.validationRules, oneAuthMutationRule],
     parseOptions: limits.parseOptions,
@@ -85,7 +37,7 @@ export async function mountGraphql(
       // Hooks every field for nothing: this server sets no cache hints.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginLandingPageDisabled(),
-      logUnexpectedErrors,
+      logErrors,
       ...plugins,
       ...limits.plugins,
     ],

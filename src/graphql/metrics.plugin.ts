@@ -1,26 +1,36 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Kind, OperationTypeNode, type OperationDefinitionNode } from 'graphql';
+import { Kind, OperationTypeNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { ErrorCode } from '../errors';
 import type { Metrics } from '../observability/metrics';
 import type { RequestContext } from './context';
 
-// Operation names come from clients; past this many distinct ones they share the label "other".
-const MAX_OPERATION_NAMES = 200;
-const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+// More root fields than this in one operation are labelled "multiple".
+const MAX_LABELLED_FIELDS = 3;
 
-/** An Apollo plugin that times every operation and reads auth outcomes from its result. */
+/**
+ * An Apollo plugin that times every operation and reads auth outcomes from its result. The
+ * `operation` label is made of the operation's root fields as the schema names them (`me`,
+ * `login`, `me+sessions`), never of the client-chosen operation name: a label set clients could
+ * grow would crowd out the real operations (and the memory of the metrics registry).
+ */
 export class MetricsPlugin {
-  private readonly operationNames = new Set<string>();
+  private readonly knownFields: ReadonlySet<string>;
 
-  constructor(private readonly metrics: Metrics) {}
+  constructor(
+    private readonly metrics: Metrics,
+    schema: GraphQLSchema,
+  ) {
+    const roots = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()];
+    this.knownFields = new Set(['__typename', ...roots.flatMap((type) => Object.keys(type?.getFields() ?? {}))]);
+  }
 
   plugin(): ApolloServerPlugin<RequestContext> {
     return {
       requestDidStart: async () => {
         const started = process.hrtime.bigint();
         return {
-          willSendResponse: async ({ operation, operationName, response }) => {
-            const labels = { operation: this.operationLabel(operation, operationName), type: operation?.operation ?? 'invalid' };
+          willSendResponse: async ({ operation, response }) => {
+            const labels = { operation: this.operationLabel(operation), type: operation?.operation ?? 'invalid' };
             const body = response.body.kind === 'single' ? response.body.singleResult : null;
             const errors = body?.errors ?? [];
             this.metrics.duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
@@ -53,15 +63,11 @@ export class MetricsPlugin {
     }
   }
 
-  private operationLabel(operation: OperationDefinitionNode | undefined, name: string | null | undefined): string {
+  private operationLabel(operation: OperationDefinitionNode | undefined): string {
     if (!operation) return 'invalid';
-    if (!name) return 'anonymous';
-    if (!OPERATION_NAME.test(name)) return 'other';
-    if (!this.operationNames.has(name)) {
-      if (this.operationNames.size >= MAX_OPERATION_NAMES) return 'other';
-      this.operationNames.add(name);
-    }
-    return name;
+    const fields = [...new Set(rootFields(operation).values())].sort();
+    if (fields.length === 0 || fields.some((field) => !this.knownFields.has(field))) return 'invalid';
+    return fields.length > MAX_LABELLED_FIELDS ? 'multiple' : fields.join('+');
   }
 }
 

@@ -13,10 +13,11 @@ export interface MutationPolicy {
 export const MUTATION_POLICIES: Readonly<Record<string, MutationPolicy>> = {
   login: { ip: 'auth', account: 'email', budget: 'failures' },
   changePassword: { ip: 'auth', account: 'viewer', budget: 'failures' },
-  register: { ip: 'auth', account: 'email', budget: 'mail' },
-  resendVerificationCode: { ip: 'auth', account: 'email', budget: 'mail' },
-  requestPasswordReset: { ip: 'auth', account: 'email', budget: 'mail' },
-  // Wrong codes are also counted per code in the database (CODE_MAX_ATTEMPTS).
+  // Mail per address is budgeted where mail is queued, by what is really sent (abuse/address-budgets.ts).
+  register: { ip: 'auth' },
+  resendVerificationCode: { ip: 'auth' },
+  requestPasswordReset: { ip: 'auth' },
+  // Wrong codes are counted per address across codes here, and per code in the database (CODE_MAX_ATTEMPTS).
   verifyEmail: { ip: 'auth', account: 'email', budget: 'codes' },
   resetPassword: { ip: 'auth', account: 'email', budget: 'codes' },
   refreshToken: { ip: 'refresh' },

@@ -18,6 +18,21 @@ export interface SecurityEventInput {
  * of work, so it commits (or not) with the action it records.
  */
 export class SecurityLog {
+  constructor(private readonly log?: { error(obj: object, msg: string): void }) {}
+
+  /**
+   * Records an event after the current answer has gone out, on a unit of work of its own. For
+   * an event whose write must not show in the answer's timing (a failed login: an unknown
+   * address writes nothing, so a registered one must not answer later for its write).
+   */
+  recordAfterAnswer(fork: () => EntityManager, event: SecurityEventInput): void {
+    setImmediate(() => {
+      this.record(fork(), event).catch((error: unknown) =>
+        this.log?.error({ err: error, type: event.type }, 'security log: a deferred event could not be written'),
+      );
+    });
+  }
+
   async record(em: EntityManager, event: SecurityEventInput): Promise<void> {
     await sql(em, `insert into security_events (user_id, type, created_at, ip, user_agent, session_id) values (?, ?, now(), ?, ?, ?)`, [
       event.userId,

@@ -27,8 +27,8 @@ describe('code guessing', () => {
     expect(['TOO_MANY_ATTEMPTS', 'RATE_LIMITED']).toContain(errorCode(await server.gql(VERIFY, { input: { email, code } })));
   });
 
-  it('limits code checks per address even across fresh codes', async () => {
-    const limited = await startTestServer({ RATE_LIMIT_CODE_PER_HOUR: '3' });
+  it('limits wrong codes per address even across fresh codes', async () => {
+    const limited = await startTestServer({ RATE_LIMIT_CODE_FAILURES: '3' });
     try {
       const email = uniqueEmail();
       await registerAndReadCode(limited, email);
