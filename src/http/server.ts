@@ -41,6 +41,8 @@ export function createHttpServer(settings: HttpConfig, logger: FastifyServerOpti
   if (settings.maxConnectionsPerIp > 0) limitConnectionsPerPeer(server, settings.maxConnectionsPerIp);
   server.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // GraphQL answers carry tokens, codes' outcomes and personal data: no cache may keep them (ASVS 14.3.2).
+    if (request.url === '/graphql' || request.url.startsWith('/graphql?')) reply.header('cache-control', 'no-store');
   });
   return server;
 }

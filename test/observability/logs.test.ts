@@ -6,6 +6,7 @@ import { LOGIN, LOGOUT, ME, REFRESH, REGISTER, VERIFY, bearer, uniqueEmail, type
 
 const JWT_SECRET = 'jwt-secret-that-must-never-appear-in-a-log-0123456789';
 const CODE_SECRET = 'code-secret-that-must-never-appear-in-a-log-0123456789';
+const ENCRYPTION_KEY = 'encryption-key-that-must-never-appear-in-a-log-012345';
 const PASSWORD = 'a password only this test knows 4417';
 
 /** Every log line the app writes, parsed. */
@@ -23,15 +24,17 @@ class LogCapture extends Writable {
 let server: TestServer;
 const log = new LogCapture();
 beforeAll(async () => {
-  server = await startTestServer({ LOG_LEVEL: 'trace', JWT_SECRET, CODE_SECRET }, undefined, { logStream: log });
+  server = await startTestServer({ LOG_LEVEL: 'trace', JWT_SECRET, CODE_SECRET, ENCRYPTION_KEY }, undefined, { logStream: log });
 });
 afterAll(() => server?.close());
 
 describe('logs of a full flow at LOG_LEVEL=trace', () => {
-  const secrets: Record<string, string> = { JWT_SECRET, CODE_SECRET, password: PASSWORD };
+  const secrets: Record<string, string> = { JWT_SECRET, CODE_SECRET, ENCRYPTION_KEY, password: PASSWORD };
 
   beforeAll(async () => {
     const email = uniqueEmail('logs');
+    // GraphQL variables are never logged, at any level (ASVS 16.2.5): the address is one.
+    secrets['a GraphQL variable (the address)'] = email;
     const earlier = new Set(server.smtp.messages);
     await server.gql(REGISTER, { input: { email, password: PASSWORD } });
     const code = codeIn(await server.smtp.waitFor((m) => m.to === email && !earlier.has(m)));
@@ -62,7 +65,7 @@ describe('logs of a full flow at LOG_LEVEL=trace', () => {
     expect(log.records().some((r) => r.msg === 'request completed')).toBe(true);
   });
 
-  it('contains no password, code, token or secret', () => {
+  it('contains no password, code, token, secret or GraphQL variable', () => {
     const text = log.lines.join('\n');
     for (const [what, value] of Object.entries(secrets)) {
       expect({ what, found: text.includes(value) }).toEqual({ what, found: false });
@@ -95,7 +98,7 @@ describe('request ids', () => {
 });
 
 describe('log format', () => {
-  const base = { NODE_ENV: 'development', DATA_DIR: server?.dataDir ?? '/tmp/girok-log-format', JWT_SECRET, CODE_SECRET };
+  const base = { NODE_ENV: 'development', DATA_DIR: server?.dataDir ?? '/tmp/girok-log-format', JWT_SECRET, CODE_SECRET, ENCRYPTION_KEY };
 
   it('is pretty (pino-pretty) in development and JSON in production', () => {
     const development = loggerOptions(loadConfig(base).log) as { transport?: { target: string } };
