@@ -47,9 +47,10 @@ describe('config', () => {
   it('in production, refuses to run without DATABASE_URL or secrets', () => {
     expect(failure({ NODE_ENV: 'production', JWT_SECRET: SECRET, CODE_SECRET: SECRET }).variable).toBe('DATABASE_URL');
     const withDb = { NODE_ENV: 'production', DATABASE_URL: 'postgresql://db/girok' };
-    expect(failure({ ...withDb, CODE_SECRET: SECRET }).variable).toBe('JWT_SECRET');
-    expect(failure({ ...withDb, JWT_SECRET: SECRET }).variable).toBe('CODE_SECRET');
-    expect(loadConfig({ ...base, ...withDb, JWT_SECRET: SECRET, CODE_SECRET: SECRET }).env).toBe('production');
+    expect(failure({ ...withDb, CODE_SECRET: SECRET, ENCRYPTION_KEY: SECRET }).variable).toBe('JWT_SECRET');
+    expect(failure({ ...withDb, JWT_SECRET: SECRET, ENCRYPTION_KEY: SECRET }).variable).toBe('CODE_SECRET');
+    expect(failure({ ...withDb, JWT_SECRET: SECRET, CODE_SECRET: SECRET }).variable).toBe('ENCRYPTION_KEY');
+    expect(loadConfig({ ...base, ...withDb, JWT_SECRET: SECRET, CODE_SECRET: SECRET, ENCRYPTION_KEY: SECRET }).env).toBe('production');
   });
 
   it('in development, generates secrets once and reuses them', () => {
@@ -59,6 +60,6 @@ describe('config', () => {
     expect(first.jwt.secret.length).toBeGreaterThanOrEqual(32);
     expect(first.codes.secret.equals(first.jwt.secret)).toBe(false);
     const stored = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8'));
-    expect(Object.keys(stored).sort()).toEqual(['CODE_SECRET', 'JWT_SECRET']);
+    expect(Object.keys(stored).sort()).toEqual(['CODE_SECRET', 'ENCRYPTION_KEY', 'JWT_SECRET']);
   });
 });

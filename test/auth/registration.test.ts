@@ -5,7 +5,8 @@ import { LOGIN, ME, PASSWORD, REGISTER, RESEND, VERIFY, bearer, registerAndReadC
 const COOLDOWN = 2;
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ APP_NAME: 'Girok Test', CODE_RESEND_COOLDOWN: String(COOLDOWN) });
+  // The per-address budget of wrong codes is raised: these tests are about each code's own rules.
+  server = await startTestServer({ APP_NAME: 'Girok Test', CODE_RESEND_COOLDOWN: String(COOLDOWN), RATE_LIMIT_CODE_FAILURES: '1000' });
 });
 afterAll(() => server?.close());
 
@@ -21,7 +22,7 @@ describe('register', () => {
     const expiresIn = Date.parse(payload.codeExpiresAt) - Date.now();
     expect(expiresIn).toBeGreaterThan(590_000);
     expect(expiresIn).toBeLessThanOrEqual(600_000);
-    expect(Date.parse(payload.resendAvailableAt)).toBeGreaterThan(Date.now() + 50_000);
+    expect(Date.parse(payload.resendAvailableAt)).toBeGreaterThan(Date.now() + COOLDOWN * 1000 - 1000);
 
     const mail = await server.smtp.waitFor((m) => m.to === email);
     const code = codeIn(mail);
