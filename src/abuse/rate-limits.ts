@@ -46,6 +46,8 @@ export class RateLimits {
   private readonly refreshPerIp: RateLimiterAbstract;
   private readonly passwords: FailureBudget;
   private readonly codes: FailureBudget;
+  /** The tail of each address's queue of budgeted calls in this process. */
+  private readonly turns = new Map<string, Promise<void>>();
 
   constructor(
     private readonly settings: RateLimitConfig,
@@ -78,9 +80,16 @@ export class RateLimits {
   /**
    * Reserves a point before the call, so parallel guesses cannot overspend; gives it back when
    * the answer is not a failure this budget counts, and clears the count on success. The last
-   * allowed failure starts a backoff.
+   * allowed failure starts a backoff. Calls for one address take turns in this process, so a
+   * burst of right answers never finds the budget reserved by its own siblings (8 logins at
+   * once with the right password were refused with 5 failures allowed); across instances at
+   * most one reservation per instance is in flight.
    */
-  private async countFailures<T>(budget: FailureBudget, key: string, resolve: () => Promise<T>): Promise<T> {
+  private countFailures<T>(budget: FailureBudget, key: string, resolve: () => Promise<T>): Promise<T> {
+    return this.inTurn(key, () => this.spendOnFailure(budget, key, resolve));
+  }
+
+  private async spendOnFailure<T>(budget: FailureBudget, key: string, resolve: () => Promise<T>): Promise<T> {
     const reserved = await take(budget.failures, key);
     let result: T;
     try {
@@ -92,6 +101,22 @@ export class RateLimits {
     }
     await budget.failures.delete(key);
     return result;
+  }
+
+  /** Runs `work` after every earlier call for `key` in this process has finished. */
+  private async inTurn<T>(key: string, work: () => Promise<T>): Promise<T> {
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    const previous = this.turns.get(key) ?? Promise.resolve();
+    const tail = previous.then(() => mine);
+    this.turns.set(key, tail);
+    await previous;
+    try {
+      return await work();
+    } finally {
+      done();
+      if (this.turns.get(key) === tail) this.turns.delete(key);
+    }
   }
 
   /** Block the address for the budget's window, doubling per lockout that day, up to RATE_LIMIT_LOGIN_MAX_BACKOFF. */

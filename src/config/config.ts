@@ -98,6 +98,8 @@ export interface Argon2Config {
   readonly memoryCost: number;
   readonly timeCost: number;
   readonly parallelism: number;
+  /** argon2 runs at once in this process; more wait their turn (ARGON2_CONCURRENCY, default: the cores). */
+  readonly concurrency: number;
 }
 
 /** Budgets per resolver call (src/abuse); memory, or Redis when `redisUrl` is set. */

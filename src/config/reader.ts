@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import type { Config } from './config';
@@ -117,6 +118,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       memoryCost: read.integer('ARGON2_MEMORY_KIB', 19456, 1024, 4 * 1024 * 1024),
       timeCost: read.integer('ARGON2_ITERATIONS', 2, 1, 100),
       parallelism: read.integer('ARGON2_PARALLELISM', 1, 1, 64),
+      concurrency: read.integer('ARGON2_CONCURRENCY', availableParallelism(), 1, 256),
     },
     revealEmailTaken: read.boolean('REVEAL_EMAIL_TAKEN', false),
     passwordMinLength: read.integer('PASSWORD_MIN_LENGTH', 8, 8, 64),

@@ -98,6 +98,24 @@ describe('login backoff', () => {
   });
 });
 
+describe('login failures per account, with many logins in flight', () => {
+  it('never refuses the right password: 8 at once on one account all sign in', async () => {
+    const server = await serverWith({ RATE_LIMIT_LOGIN_FAILURES: '5', RATE_LIMIT_IP_PER_MINUTE: '1000' });
+    const { email, password } = await createVerifiedUser(server);
+    const answers = await Promise.all(Array.from({ length: 8 }, () => login(server, email, password)));
+    expect(answers.map((answer) => errorCode(answer) ?? answer.data?.login.tokenType)).toEqual(Array(8).fill('Bearer'));
+  });
+
+  it('still lets no more than the budget of wrong passwords through when they come at once', async () => {
+    const server = await serverWith({ RATE_LIMIT_LOGIN_FAILURES: '5', RATE_LIMIT_IP_PER_MINUTE: '1000' });
+    const { email } = await createVerifiedUser(server);
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => login(server, email, `wrong password ${i}`)));
+    const codes = answers.map(errorCode);
+    expect(codes.filter((code) => code === 'INVALID_CREDENTIALS')).toHaveLength(5);
+    expect(codes.filter((code) => code === 'RATE_LIMITED')).toHaveLength(7);
+  });
+});
+
 describe('per-IP budgets', () => {
   let server: TestServer;
   beforeAll(async () => {
