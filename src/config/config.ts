@@ -75,6 +75,8 @@ export interface JwtConfig {
 export interface SessionConfig {
   /** Seconds a session lives without a refresh (the idle timeout). */
   readonly refreshTtl: number;
+  /** Seconds a session lives at most from its sign-in, however often it refreshes (the absolute timeout). */
+  readonly maxLifetime: number;
   /** Seconds in which a rotated refresh token presented again returns the same successor. */
   readonly reuseGrace: number;
 }

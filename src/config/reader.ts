@@ -100,6 +100,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     },
     sessions: {
       refreshTtl: read.integer('REFRESH_TOKEN_TTL', 604800, 60, 365 * 24 * 3600),
+      maxLifetime: read.integer('SESSION_MAX_LIFETIME', 30 * 24 * 3600, 1, 10 * 365 * 24 * 3600),
       reuseGrace: read.integer('REFRESH_REUSE_GRACE', 10, 0, 300),
     },
     maintenance: {
