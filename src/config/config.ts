@@ -38,6 +38,8 @@ export interface DatabaseConfig {
   readonly url: string | null;
   readonly poolSize: number;
   readonly migrateOnBoot: boolean;
+  /** The viewer lookup as a named prepared statement (parsed and planned once per connection). */
+  readonly preparedStatements: boolean;
 }
 
 export interface MailConfig {
