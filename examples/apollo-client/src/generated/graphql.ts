@@ -8,21 +8,21 @@ export type LoginInput = {
   password: string;
 };
 
-export type TokenFieldsFragment = { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, email: string } };
+export type TokenFieldsFragment = { accessToken: string, refreshToken: string | null, expiresIn: number, user: { id: string, email: string } };
 
 export type LoginMutationVariables = Exact<{
   input: LoginInput;
 }>;
 
 
-export type LoginMutation = { login: { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, email: string } } };
+export type LoginMutation = { login: { accessToken: string, refreshToken: string | null, expiresIn: number, user: { id: string, email: string } } };
 
 export type RefreshMutationVariables = Exact<{
   refreshToken: string;
 }>;
 
 
-export type RefreshMutation = { refreshToken: { accessToken: string, refreshToken: string, expiresIn: number, user: { id: string, email: string } } };
+export type RefreshMutation = { refreshToken: { accessToken: string, refreshToken: string | null, expiresIn: number, user: { id: string, email: string } } };
 
 export type LogoutMutationVariables = Exact<{
   refreshToken: string;
