@@ -73,7 +73,7 @@ if (require.main === module) {
   serveExample({ apiUrl, port }).then(
     ({ origin }) => {
       console.log(`example app at ${origin}, talking to ${apiUrl}`);
-      console.log(`start the auth server with CORS_ORIGINS=${origin} (and HOST=localhost if you open the app as localhost)`);
+      console.log(`start the auth server with CORS_ORIGINS=${origin}`);
     },
     (error) => {
       console.error('starting the example app failed:', error instanceof Error ? error.message : error);
