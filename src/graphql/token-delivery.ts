@@ -27,7 +27,8 @@ export class TokenDelivery {
     private readonly request: FastifyRequest,
     private readonly reply: FastifyReply,
   ) {
-    this.cookieMode = request.headers[TOKEN_DELIVERY_HEADER] === 'cookie';
+    const asked = request.headers[TOKEN_DELIVERY_HEADER];
+    this.cookieMode = typeof asked === 'string' && asked.trim().toLowerCase() === 'cookie';
   }
 
   /** The refresh token a refresh or logout acts on: its argument, else the cookie (null without one). */

@@ -1,5 +1,5 @@
 import { startTestServer, errorCode, fetchAll, type TestServer } from '../support/server';
-import { createVerifiedUser, LOGIN, ME, PASSWORD, REFRESH, bearer, type TokenPayload } from '../support/flows';
+import { CHANGE, createVerifiedUser, LOGIN, ME, PASSWORD, REFRESH, bearer, type TokenPayload } from '../support/flows';
 import { COOKIE_LOGOUT, COOKIE_REFRESH, refreshCookieIn, type RefreshCookie } from './support';
 
 const APP = 'http://localhost:5173';
@@ -103,6 +103,22 @@ describe('cookie delivery', () => {
     expect(cleared?.attributes['max-age']).toBe('0');
     expect(errorCode(await server.gql(COOKIE_REFRESH, {}, fromApp(cookie)))).toBe('SESSION_REVOKED');
     expect((await server.gql(ME, {}, bearer(token.accessToken))).data?.me).toBeNull();
+  });
+
+  it('renews the cookie on a password change, and clears it on logoutAll', async () => {
+    const { token } = await signInWithCookie(server);
+    const changed = await server.gql<{ changePassword: TokenPayload }>(
+      CHANGE,
+      { input: { currentPassword: PASSWORD, newPassword: `${PASSWORD} again` } },
+      { ...fromApp(), ...bearer(token.accessToken) },
+    );
+    expect(changed.data?.changePassword.refreshToken).toBeNull();
+    const renewed = refreshCookieIn(changed.headers)!;
+    expect(errorCode(await server.gql(COOKIE_REFRESH, {}, fromApp(renewed)))).toBeUndefined();
+
+    const all = await server.gql('mutation { logoutAll }', {}, { ...fromApp(), ...bearer(changed.data!.changePassword.accessToken) });
+    expect(all.data?.logoutAll).toBe(true);
+    expect(refreshCookieIn(all.headers)?.attributes['max-age']).toBe('0');
   });
 
   it('accepts the cookie from the server’s own origin without CORS_ORIGINS listing it', async () => {
