@@ -24,9 +24,9 @@ function fromApp(cookie?: RefreshCookie, origin = APP): Record<string, string> {
 }
 
 /** A verified account signed in the browser way: the access token in the body, the refresh token in the cookie. */
-async function signInWithCookie(on: TestServer): Promise<{ token: TokenPayload; cookie: RefreshCookie }> {
+async function signInWithCookie(on: TestServer, origin = APP): Promise<{ token: TokenPayload; cookie: RefreshCookie }> {
   const { email } = await createVerifiedUser(on);
-  const response = await on.gql<{ login: TokenPayload }>(LOGIN, { input: { email, password: PASSWORD } }, fromApp());
+  const response = await on.gql<{ login: TokenPayload }>(LOGIN, { input: { email, password: PASSWORD } }, fromApp(undefined, origin));
   const cookie = refreshCookieIn(response.headers);
   if (!response.data?.login || !cookie) throw new Error(`cookie login failed: ${JSON.stringify(response.errors)}`);
   return { token: response.data.login, cookie };
@@ -130,6 +130,18 @@ describe('cookie delivery', () => {
 });
 
 describe('origins that may not use the cookie', () => {
+  it('takes PUBLIC_URL, not the Host header, as the server’s own origin when it is set', async () => {
+    const behindProxy = await startTestServer({ PUBLIC_URL: 'https://auth.example.test/' });
+    try {
+      const { cookie } = await signInWithCookie(behindProxy, 'https://auth.example.test');
+      const fromHost = await behindProxy.gql(COOKIE_REFRESH, {}, fromApp(cookie, new URL(behindProxy.url).origin));
+      expect(errorCode(fromHost)).toBe('FORBIDDEN');
+      expect(errorCode(await behindProxy.gql(COOKIE_REFRESH, {}, fromApp(cookie, 'https://auth.example.test')))).toBeUndefined();
+    } finally {
+      await behindProxy.close();
+    }
+  });
+
   it.each([
     ['a foreign origin', EVIL],
     ['the null origin of a sandboxed frame', 'null'],
