@@ -6,6 +6,7 @@ export interface ScenarioResult {
   webConcurrency: number;
   connections: number;
   duration: number;
+  /** Answers that carried the expected data; only these count in `requestsPerSecond`. */
   requests: number;
   requestsPerSecond: number;
   p50: number;
@@ -22,12 +23,17 @@ export interface ScenarioResult {
 /** One GraphQL request shape; `body` is called per request, `onData` sees each good response. */
 export interface Scenario {
   name: string;
+  /** A string every good answer's body contains (the data asked for): an answer without it is an error. */
+  expect: string;
+  /** Connections for this scenario, when not the run's setting. */
+  connections?: number;
   headers?: () => Record<string, string>;
   body: () => string;
   onData?: (body: string) => void;
 }
 
 interface Counters {
+  good: number;
   graphqlErrors: number;
   sampleError?: string;
 }
@@ -38,22 +44,25 @@ export async function runScenario(
   scenario: Scenario,
   settings: { duration: number; warmup: number; connections: number; webConcurrency: number; cpu: () => CpuSample },
 ): Promise<ScenarioResult> {
-  const counters: Counters = { graphqlErrors: 0 };
-  if (settings.warmup > 0) await fire(url, scenario, settings.connections, settings.warmup, counters);
+  const connections = scenario.connections ?? settings.connections;
+  const counters: Counters = { good: 0, graphqlErrors: 0 };
+  if (settings.warmup > 0) await fire(url, scenario, connections, settings.warmup, counters);
   const warmupErrors = counters.graphqlErrors;
   counters.graphqlErrors = 0;
+  counters.good = 0;
   const before = settings.cpu();
-  const result = await fire(url, scenario, settings.connections, settings.duration, counters);
+  const result = await fire(url, scenario, connections, settings.duration, counters);
   const after = settings.cpu();
-  const perRequest = (seconds: number) => (result.requests.total ? (seconds * 1e6) / result.requests.total : 0);
+  const good = counters.good;
+  const perRequest = (seconds: number) => (good ? (seconds * 1e6) / good : 0);
   const errors = counters.graphqlErrors + warmupErrors + result.errors + result.timeouts + nonSuccess(result);
   return {
     name: scenario.name,
     webConcurrency: settings.webConcurrency,
-    connections: settings.connections,
+    connections,
     duration: settings.duration,
-    requests: result.requests.total,
-    requestsPerSecond: result.requests.total / settings.duration,
+    requests: good,
+    requestsPerSecond: good / settings.duration,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors,
@@ -86,11 +95,14 @@ async function fire(url: string, scenario: Scenario, connections: number, second
         }),
         onResponse: (status, body) => {
           // GraphQL reports most failures inside a 200: an `errors` key is a failed request.
-          if (status < 200 || status >= 300 || body.includes('"errors"')) {
+          // A 200 without the data asked for (an `errors` key, a null field) is a failure too:
+          // only answers a client could use count toward req/s.
+          if (status < 200 || status >= 300 || body.includes('"errors"') || !body.includes(scenario.expect)) {
             if (status >= 200 && status < 300) counters.graphqlErrors++;
             counters.sampleError ??= `${status} ${body.slice(0, 300)}`;
             return;
           }
+          counters.good++;
           scenario.onData?.(body);
         },
       },

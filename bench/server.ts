@@ -98,6 +98,35 @@ export async function startServer(settings: ServerSettings): Promise<BenchServer
   };
 }
 
+const LIMIT = resolve(__dirname, 'limit-server.js');
+
+/** The hand-written `me` limit (bench/limit-server.ts) on the same database and JWT secret. */
+export async function startLimitServer(settings: ServerSettings, config: Config): Promise<BenchServer> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: settings.databaseUrl,
+    JWT_SECRET: settings.secrets.jwt,
+    JWT_ISSUER: config.jwt.issuer,
+    JWT_AUDIENCE: config.jwt.audience,
+    PORT: String(port),
+  };
+  const child = spawn(process.execPath, [LIMIT], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<number | string | null>((done) => child.once('exit', (code, signal) => done(code ?? signal)));
+  await new Promise<void>((ready, fail) => {
+    child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && ready());
+    void exited.then((code) => fail(new Error(`limit server exited with ${code}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    pid: child.pid!,
+    config,
+    async stop() {
+      await stopChild(child, exited);
+    },
+  };
+}
+
 async function waitUntilReady(base: string, exited: Promise<number | string | null>, output: () => string): Promise<void> {
   let dead: number | string | null | undefined;
   void exited.then((code) => (dead = code));

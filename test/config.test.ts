@@ -23,7 +23,11 @@ describe('config', () => {
     const config = loadConfig(base);
     expect(config.http.port).toBe(4000);
     expect(config.jwt).toMatchObject({ algorithm: 'HS256', accessTtl: 900 });
-    expect(config.sessions).toMatchObject({ refreshTtl: 604800, reuseGrace: 10 });
+    expect(config.sessions).toMatchObject({ refreshTtl: 604800, maxLifetime: 30 * 24 * 3600, reuseGrace: 10 });
+    // Prepared statements only where a real PostgreSQL is named; PgBouncer users turn them off.
+    expect(config.database.preparedStatements).toBe(false);
+    expect(loadConfig({ ...base, DATABASE_URL: 'postgresql://db/app' }).database.preparedStatements).toBe(true);
+    expect(loadConfig({ ...base, DATABASE_URL: 'postgresql://db/app', DATABASE_PREPARED_STATEMENTS: 'false' }).database.preparedStatements).toBe(false);
     expect(config.codes).toMatchObject({ ttl: 600, maxAttempts: 5, resendCooldown: 60 });
     expect(config.revealEmailTaken).toBe(false);
     expect(Object.isFrozen(config.jwt)).toBe(true);

@@ -93,6 +93,9 @@ export class PasswordService {
     const user = await em.findOneOrFail(User, userId, { populate: ['passwordHash'] });
     const current = typeof input.currentPassword === 'string' ? input.currentPassword : '';
     if (!user.passwordHash || !(await hasher.verify(user.passwordHash, current))) {
+      // A change from another session may have replaced the hash and ended this session
+      // while we hashed: that is the answer, not a wrong password.
+      if ((await sessions.ownerOf(em, viewer.sessionId, { liveOnly: true })) !== userId) throw new SessionRevokedError();
       await em.transactional((tx) => securityLog.record(tx, { userId, type: SecurityEventType.LOGIN_FAILED, client, sessionId: viewer.sessionId }));
       throw new InvalidCredentialsError();
     }

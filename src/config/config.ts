@@ -49,6 +49,8 @@ export interface DatabaseConfig {
   readonly url: string | null;
   readonly poolSize: number;
   readonly migrateOnBoot: boolean;
+  /** The viewer lookup as a named prepared statement (parsed and planned once per connection). */
+  readonly preparedStatements: boolean;
 }
 
 export interface MailConfig {
@@ -86,6 +88,8 @@ export interface JwtConfig {
 export interface SessionConfig {
   /** Seconds a session lives without a refresh (the idle timeout). */
   readonly refreshTtl: number;
+  /** Seconds a session lives at most from its sign-in, however often it refreshes (the absolute timeout). */
+  readonly maxLifetime: number;
   /** Seconds in which a rotated refresh token presented again returns the same successor. */
   readonly reuseGrace: number;
 }

@@ -78,6 +78,9 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       url: databaseUrl,
       poolSize: read.integer('DATABASE_POOL_SIZE', 10, 1, 200),
       migrateOnBoot: read.boolean('MIGRATE_ON_BOOT', true),
+      // Named statements live on a server connection: PgBouncer in transaction mode (before
+      // 1.21's max_prepared_statements) would hand them to the wrong one, so it is a setting.
+      preparedStatements: read.boolean('DATABASE_PREPARED_STATEMENTS', databaseUrl !== null),
     },
     mail: {
       smtpUrl: read.url('SMTP_URL', ['smtp:', 'smtps:']),
@@ -102,6 +105,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     },
     sessions: {
       refreshTtl: read.integer('REFRESH_TOKEN_TTL', 604800, 60, 365 * 24 * 3600),
+      maxLifetime: read.integer('SESSION_MAX_LIFETIME', 30 * 24 * 3600, 1, 10 * 365 * 24 * 3600),
       reuseGrace: read.integer('REFRESH_REUSE_GRACE', 10, 0, 300),
     },
     refreshCookie: readRefreshCookie(read, production),

@@ -24,7 +24,7 @@ export class Database {
     const url = settings.url ?? embedded!.url;
     try {
       const orm = await MikroORM.init(ormOptions(url, settings, entities));
-      return new Database(orm, url, new ReadPool(url, settings.poolSize), embedded);
+      return new Database(orm, url, new ReadPool(url, settings.poolSize, settings.preparedStatements && settings.url !== null), embedded);
     } catch (error) {
       await embedded?.stop();
       throw error;

@@ -8,9 +8,14 @@ import { Pool, type PoolConfig } from 'pg';
  */
 export class ReadPool {
   private readonly pool: Pool;
-  private readonly numbered = new Map<string, string>();
+  private readonly numbered = new Map<string, { name?: string; text: string }>();
 
-  constructor(url: string, size: number) {
+  /** `prepared`: each statement text is a named prepared statement, planned once per connection. */
+  constructor(
+    url: string,
+    size: number,
+    private readonly prepared = false,
+  ) {
     const options: PoolConfig = { connectionString: url, max: size, idleTimeoutMillis: 30_000 };
     this.pool = new Pool(options);
     // An idle client whose server went away; the next query opens a new one.
@@ -18,7 +23,7 @@ export class ReadPool {
   }
 
   async query<T>(text: string, params: readonly unknown[]): Promise<T[]> {
-    const { rows } = await this.pool.query(this.dollar(text), params as unknown[]);
+    const { rows } = await this.pool.query({ ...this.statement(text), values: params as unknown[] });
     return rows as T[];
   }
 
@@ -26,11 +31,12 @@ export class ReadPool {
     return this.pool.end();
   }
 
-  private dollar(text: string): string {
+  private statement(text: string): { name?: string; text: string } {
     let numbered = this.numbered.get(text);
     if (!numbered) {
       let n = 0;
-      numbered = text.replace(/\?/g, () => `$${++n}`);
+      numbered = { text: text.replace(/\?/g, () => `$${++n}`) };
+      if (this.prepared) numbered.name = `girok_read_${this.numbered.size}`;
       this.numbered.set(text, numbered);
     }
     return numbered;

@@ -64,8 +64,8 @@ export class SessionStore {
     await sqlCount(
       em,
       `insert into sessions (id, user_id, created_at, last_used_at, expires_at, refresh_counter, user_agent, ip)
-       values (?, ?, now(), now(), now() + make_interval(secs => ?), 0, ?, ?)`,
-      [sessionId, user.id, this.settings.refreshTtl, truncate(client.userAgent, 512), truncate(client.ip, 64)],
+       values (?, ?, now(), now(), now() + make_interval(secs => least(?, ?)), 0, ?, ?)`,
+      [sessionId, user.id, this.settings.refreshTtl, this.settings.maxLifetime, truncate(client.userAgent, 512), truncate(client.ip, 64)],
     );
     return { sessionId, user, refreshToken: this.tokens.mint(sessionId, 0n) };
   }
@@ -86,12 +86,20 @@ export class SessionStore {
       `update sessions s
           set refresh_counter = s.refresh_counter + 1, previous_counter = s.refresh_counter,
               previous_until = now() + make_interval(secs => ?), previous_replaced = false,
-              last_used_at = now(), expires_at = now() + make_interval(secs => ?),
+              last_used_at = now(), expires_at = least(now() + make_interval(secs => ?), s.created_at + make_interval(secs => ?)),
               ip = coalesce(?, s.ip), user_agent = coalesce(?, s.user_agent)
          from users u
         where s.id = ? and s.refresh_counter = ? and s.revoked_at is null and s.expires_at > now() and u.id = s.user_id
        returning ${USER_COLUMNS}`,
-      [this.settings.reuseGrace, ttl, truncate(client.ip, 64), truncate(client.userAgent, 512), claims.sessionId, claims.counter.toString()],
+      [
+        this.settings.reuseGrace,
+        ttl,
+        this.settings.maxLifetime,
+        truncate(client.ip, 64),
+        truncate(client.userAgent, 512),
+        claims.sessionId,
+        claims.counter.toString(),
+      ],
     );
     if (rotated)
       return {
@@ -137,11 +145,11 @@ export class SessionStore {
       `update sessions
           set refresh_counter = refresh_counter + 1, previous_counter = refresh_counter,
               previous_until = now() + make_interval(secs => ?), previous_replaced = true,
-              last_used_at = now(), expires_at = now() + make_interval(secs => ?),
+              last_used_at = now(), expires_at = least(now() + make_interval(secs => ?), created_at + make_interval(secs => ?)),
               ip = coalesce(?, ip), user_agent = coalesce(?, user_agent)
         where id = ?
        returning refresh_counter`,
-      [this.settings.reuseGrace, this.settings.refreshTtl, truncate(client.ip, 64), truncate(client.userAgent, 512), sessionId],
+      [this.settings.reuseGrace, this.settings.refreshTtl, this.settings.maxLifetime, truncate(client.ip, 64), truncate(client.userAgent, 512), sessionId],
     );
     return { sessionId, user, refreshToken: this.tokens.mint(sessionId, BigInt(row.refresh_counter)) };
   }

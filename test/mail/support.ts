@@ -16,7 +16,7 @@ import { createSharedDatabase } from '../support/database';
  */
 export async function createMailDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const database = await createSharedDatabase();
-  const db = await Database.open({ url: database.url, poolSize: 2, migrateOnBoot: true }, tmpdir(), entities);
+  const db = await Database.open({ url: database.url, poolSize: 2, migrateOnBoot: true, preparedStatements: true }, tmpdir(), entities);
   await db.migrate();
   await db.close();
   return database;

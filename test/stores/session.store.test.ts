@@ -12,7 +12,7 @@ let store: SessionStore;
 
 beforeAll(async () => {
   ({ database, close } = await openEmbeddedDatabase());
-  store = new SessionStore({ refreshTtl: 3600, reuseGrace: 2 }, database.reads, new RefreshTokens(Buffer.alloc(32, 9)));
+  store = new SessionStore({ refreshTtl: 3600, maxLifetime: 30 * 24 * 3600, reuseGrace: 2 }, database.reads, new RefreshTokens(Buffer.alloc(32, 9)));
 });
 afterAll(() => close?.());
 
@@ -53,7 +53,11 @@ describe('SessionStore.rotate (embedded PGlite)', () => {
 
   it('still reads tokens minted under ENCRYPTION_KEY_PREVIOUS during a key rotation', async () => {
     const started = await store.start(database.fork(), await insertUser(database), client);
-    const rotated = new SessionStore({ refreshTtl: 3600, reuseGrace: 2 }, database.reads, new RefreshTokens(Buffer.alloc(32, 3), Buffer.alloc(32, 9)));
+    const rotated = new SessionStore(
+      { refreshTtl: 3600, maxLifetime: 30 * 24 * 3600, reuseGrace: 2 },
+      database.reads,
+      new RefreshTokens(Buffer.alloc(32, 3), Buffer.alloc(32, 9)),
+    );
     const next = await database.fork().transactional((tx) => rotated.rotate(tx, started.refreshToken, client));
     expect(next.outcome).toBe('rotated');
     // New tokens are minted under the new key only.

@@ -10,7 +10,7 @@ import type { ViewerUser } from '../../src/viewer/viewer';
 /** A migrated embedded PGlite of its own, for tests that call a store directly. */
 export async function openEmbeddedDatabase(): Promise<{ database: Database; close: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'girok-store-'));
-  const database = await Database.open({ url: null, poolSize: 4, migrateOnBoot: true }, dataDir, entities);
+  const database = await Database.open({ url: null, poolSize: 4, migrateOnBoot: true, preparedStatements: true }, dataDir, entities);
   await database.migrate();
   return {
     database,
