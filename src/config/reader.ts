@@ -119,7 +119,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       resendCooldown: read.integer('CODE_RESEND_COOLDOWN', 60, 0, 24 * 3600),
     },
     mfa: {
-      reauthWindow: read.integer('REAUTH_WINDOW', 300, 10, 24 * 3600),
+      reauthWindow: read.integer('REAUTH_WINDOW', 300, 1, 24 * 3600),
     },
     argon2: {
       memoryCost: read.integer('ARGON2_MEMORY_KIB', 19456, 1024, 4 * 1024 * 1024),
