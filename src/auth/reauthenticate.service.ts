@@ -55,6 +55,6 @@ export class ReauthenticateService {
     });
     // A wrong code is thrown after its MFA_FAILED event has committed.
     if (outcome.error) throw outcome.error;
-    return issuer.issue(outcome.session!);
+    return issuer.issue(outcome.session);
   }
 }

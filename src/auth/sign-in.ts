@@ -69,7 +69,7 @@ export class SignIn {
     });
     // A wrong try is thrown only now, after its count has committed.
     if (outcome.error) throw outcome.error;
-    return issuer.issue(outcome.session!);
+    return issuer.issue(outcome.session);
   }
 }
 

@@ -71,7 +71,8 @@ export const mailCopy: Record<Locale, Record<MailKind, MailCopy>> = {
       subject: 'Two-step verification is on for your {appName} account',
       preview: 'Signing in now also needs a code from your authenticator app.',
       heading: 'Two-step verification turned on',
-      intro: 'Two-step verification was just turned on for your {appName} account: signing in now also needs a code from your authenticator app or a recovery code.',
+      intro:
+        'Two-step verification was just turned on for your {appName} account: signing in now also needs a code from your authenticator app or a recovery code.',
       outro: 'If you did not do this, reset your password right away and contact us.',
     },
     'mfa-disabled': {

@@ -69,7 +69,9 @@ export class MfaFactorStore {
   /** Removes the factor and its recovery codes; false when there was no confirmed factor. */
   async remove(em: EntityManager, userId: string): Promise<boolean> {
     await sqlCount(em, 'delete from mfa_recovery_codes where user_id = ?', [userId]);
-    const [row] = await sql<{ confirmed: boolean }>(em, 'delete from mfa_totp_factors where user_id = ? returning confirmed_at is not null as confirmed', [userId]);
+    const [row] = await sql<{ confirmed: boolean }>(em, 'delete from mfa_totp_factors where user_id = ? returning confirmed_at is not null as confirmed', [
+      userId,
+    ]);
     return row?.confirmed ?? false;
   }
 

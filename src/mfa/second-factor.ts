@@ -32,9 +32,7 @@ export function totpSealContext(userId: string): string {
  * it unlocks. Returns what passed, or null for a wrong, replayed or spent code.
  */
 export class SecondFactor {
-  constructor(
-    private readonly deps: { factors: MfaFactorStore; seal: SealRing; recoverySecret: Buffer; securityLog: SecurityLog },
-  ) {}
+  constructor(private readonly deps: { factors: MfaFactorStore; seal: SealRing; recoverySecret: Buffer; securityLog: SecurityLog }) {}
 
   async verify(em: EntityManager, userId: string, code: SecondFactorCode, client: ClientInfo, sessionId?: string): Promise<'totp' | 'recovery' | null> {
     const { factors, seal, recoverySecret, securityLog } = this.deps;

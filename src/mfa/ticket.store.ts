@@ -66,7 +66,9 @@ export class MfaTicketStore {
 
   /** The address of the account a pending ticket belongs to (for its per-account budget), or null. */
   async ownerEmail(em: EntityManager, token: string): Promise<string | null> {
-    const [row] = await sql<{ email: string }>(em, 'select u.email from mfa_tickets t join users u on u.id = t.user_id where t.token_hash = ?', [sha256(token)]);
+    const [row] = await sql<{ email: string }>(em, 'select u.email from mfa_tickets t join users u on u.id = t.user_id where t.token_hash = ?', [
+      sha256(token),
+    ]);
     return row?.email ?? null;
   }
 

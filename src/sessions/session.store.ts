@@ -186,7 +186,16 @@ export class SessionStore {
               amr = ?, auth_time = now(), ip = coalesce(?, ip), user_agent = coalesce(?, user_agent)
         where id = ? and user_id = ? and revoked_at is null and expires_at > now()
        returning refresh_counter, ${AUTH_COLUMNS}`,
-      [this.settings.reuseGrace, this.settings.refreshTtl, this.settings.maxLifetime, amr.join(' '), truncate(client.ip, 64), truncate(client.userAgent, 512), sessionId, user.id],
+      [
+        this.settings.reuseGrace,
+        this.settings.refreshTtl,
+        this.settings.maxLifetime,
+        amr.join(' '),
+        truncate(client.ip, 64),
+        truncate(client.userAgent, 512),
+        sessionId,
+        user.id,
+      ],
     );
     return row ? { sessionId, user, refreshToken: this.tokens.mint(sessionId, BigInt(row.refresh_counter)), ...authOf(row) } : null;
   }

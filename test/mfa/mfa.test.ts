@@ -1,18 +1,6 @@
 import { LOGIN, ME, PASSWORD, REFRESH, REQUEST_RESET, RESET, bearer, createVerifiedUser, login, uniqueEmail, type TokenPayload } from '../support/flows';
 import { codeIn, errorCode, startTestServer, type TestServer } from '../support/server';
-import {
-  CONFIRM,
-  DISABLE,
-  MFA_STATUS,
-  REAUTHENTICATE,
-  REGENERATE,
-  START,
-  claimsOf,
-  enrollTotp,
-  mfaTokenOf,
-  query,
-  verifyMfa,
-} from './support';
+import { CONFIRM, DISABLE, MFA_STATUS, REAUTHENTICATE, REGENERATE, START, claimsOf, enrollTotp, mfaTokenOf, query, verifyMfa } from './support';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -195,7 +183,9 @@ describe('sign-in with a second factor', () => {
     const response = await server.gql(RESET, { input: { email: user.email, code: codeIn(mail), newPassword: 'a brand new passphrase' } });
     const mfaToken = mfaTokenOf(response);
     // Every earlier session ended, and none opened.
-    const [live] = await query<{ n: string | number }>(server, 'select count(*) as n from sessions where user_id = ? and revoked_at is null', [user.token.user.id]);
+    const [live] = await query<{ n: string | number }>(server, 'select count(*) as n from sessions where user_id = ? and revoked_at is null', [
+      user.token.user.id,
+    ]);
     expect(Number(live.n)).toBe(0);
     const done = await verifyMfa(server, mfaToken, await user.app.nextCode());
     expect(done.errors).toBeUndefined();

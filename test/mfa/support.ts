@@ -49,7 +49,10 @@ export class Authenticator {
 }
 
 /** Enrols TOTP for a signed-in account through the API; returns its app and its recovery codes. */
-export async function enrollTotp(server: TestServer, accessToken: string): Promise<{ app: Authenticator; recoveryCodes: string[]; uri: string; qrCodeSvg: string }> {
+export async function enrollTotp(
+  server: TestServer,
+  accessToken: string,
+): Promise<{ app: Authenticator; recoveryCodes: string[]; uri: string; qrCodeSvg: string }> {
   const started = await server.gql<{ startTotpEnrollment: { secret: string; uri: string; qrCodeSvg: string } }>(START, {}, bearer(accessToken));
   if (!started.data) throw new Error(`startTotpEnrollment failed: ${JSON.stringify(started.errors)}`);
   const { secret, uri, qrCodeSvg } = started.data.startTotpEnrollment;
@@ -77,5 +80,5 @@ export function claimsOf(accessToken: string): Record<string, unknown> {
 
 /** Rows of one SQL query on the test server's database. */
 export async function query<T = Record<string, unknown>>(server: TestServer, text: string, params: unknown[] = []): Promise<T[]> {
-  return (await server.app.orm.em.fork().getConnection().execute(text, params)) as T[];
+  return server.app.orm.em.fork().getConnection().execute<T[]>(text, params);
 }
