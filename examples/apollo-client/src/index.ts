@@ -2,3 +2,4 @@ export { createGirokClient, type GirokClient, type GirokClientOptions } from './
 export { Refresher, type SessionEndedHandler } from './refresher';
 export { MemoryTokenStore, tokenPair, type TokenPair, type TokenStore } from './token-store';
 export * from './generated/graphql';
+export { signInWithPassword, type AskForCode, type MfaMethod } from './sign-in';
