@@ -202,6 +202,9 @@ describe('sudo mode', () => {
     await server.smtp.waitFor((m) => m.to === user.email && /two-step verification is off/i.test(m.subject));
     expect((await login(server, user.email)).accessToken).toBeTruthy();
     expect((await server.gql(MFA_STATUS, {}, bearer(user.token.accessToken))).data!.me.mfa).toEqual({ totp: false, passkeys: 0, recoveryCodesLeft: 0 });
+    const timeline = await server.gql(`query { me { securityEvents(first: 5) { edges { node { type } } } } }`, {}, bearer(user.token.accessToken));
+    const types = timeline.data!.me.securityEvents.edges.map((edge: { node: { type: string } }) => edge.node.type);
+    expect(types.slice(0, 3)).toEqual(['LOGIN_SUCCEEDED', 'MFA_DISABLED', 'MFA_ENABLED']);
   });
 
   it('regenerates recovery codes: the old ones stop working', async () => {
