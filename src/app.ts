@@ -11,21 +11,26 @@ import { loadKeyRing } from './auth/keys';
 import { LoginService } from './auth/login.service';
 import { PasswordService } from './auth/password.service';
 import { RefreshService } from './auth/refresh.service';
+import { ReauthenticateService } from './auth/reauthenticate.service';
 import { RegistrationService } from './auth/registration.service';
 import { SessionService } from './auth/session.service';
+import { SignIn } from './auth/sign-in';
 import { TokenIssuer } from './auth/token-issuer';
 import { CodeStore } from './codes/code.store';
 import type { Config } from './config';
 import { PasswordHasher } from './crypto/password-hasher';
+import { SealRing } from './crypto/seal';
 import { Database } from './db/database';
 import { entities } from './entities';
 import { mountGraphql } from './graphql/apollo';
 import { AuthResolver } from './graphql/auth.resolver';
 import { contextFactory } from './graphql/context';
 import { MetricsPlugin } from './graphql/metrics.plugin';
+import { MfaResolver } from './graphql/mfa.resolver';
 import { guardMutations } from './graphql/rate-limit.guard';
 import { createSchema } from './graphql/schema';
 import { SessionResolver } from './graphql/session.resolver';
+import { SudoGuard } from './graphql/sudo.guard';
 import { UserResolver } from './graphql/user.resolver';
 import { registerCors } from './http/cors';
 import { registerHealthRoutes } from './http/health';
@@ -38,6 +43,10 @@ import { createHttpServer } from './http/server';
 import { Mailer } from './mail/mailer';
 import { Outbox } from './mail/outbox';
 import { Maintenance } from './maintenance/maintenance';
+import { MfaFactorStore } from './mfa/factor.store';
+import { MfaService } from './mfa/mfa.service';
+import { SecondFactor } from './mfa/second-factor';
+import { MfaTicketStore } from './mfa/ticket.store';
 import { Metrics } from './observability/metrics';
 import { SecurityLog } from './security/security-log';
 import { SecurityTimeline } from './security/timeline';
@@ -100,6 +109,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const codes = new CodeStore(config.codes, securityLog);
     const tokens = new AccessTokens(config.jwt, keys.signing, keys.verifying);
     const issuer = new TokenIssuer(tokens);
+    const mfaFactors = new MfaFactorStore();
+    const mfaTickets = new MfaTicketStore();
+    // The TOTP secrets at rest: AES-256-GCM under a key of their own derived from ENCRYPTION_KEY.
+    const totpSeal = new SealRing(config.encryptionKey, config.encryptionKeyPrevious, 'girok totp secret');
+    const secondFactor = new SecondFactor({ factors: mfaFactors, seal: totpSeal, recoverySecret: config.codes.secret, securityLog });
+    const signIn = new SignIn({ sessions, factors: mfaFactors, tickets: mfaTickets, secondFactor, securityLog, issuer });
 
     // Features.
     const registration = new RegistrationService({
@@ -116,21 +131,46 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       sessions,
       securityLog,
       issuer,
+      signIn,
     });
     const resolvers = [
       new AuthResolver(
         registration,
-        new LoginService({ hasher, sessions, securityLog, issuer }),
+        new LoginService({ hasher, securityLog, signIn }),
         new RefreshService({ sessions, securityLog, issuer }),
-        new PasswordService({ settings: { passwordMinLength: config.passwordMinLength }, budgets, codes, hasher, mailer, sessions, securityLog, issuer }),
+        new PasswordService({
+          settings: { passwordMinLength: config.passwordMinLength },
+          budgets,
+          codes,
+          hasher,
+          mailer,
+          sessions,
+          securityLog,
+          issuer,
+          signIn,
+        }),
       ),
       new SessionResolver(new SessionService({ sessions, securityLog })),
       new UserResolver(new SecurityTimeline()),
+      new MfaResolver(
+        new MfaService({
+          settings: { appName: config.appName },
+          factors: mfaFactors,
+          tickets: mfaTickets,
+          seal: totpSeal,
+          recoverySecret: config.codes.secret,
+          securityLog,
+          mailer,
+        }),
+        signIn,
+        new ReauthenticateService({ hasher, sessions, secondFactor, securityLog, issuer }),
+      ),
+      new SudoGuard(config.mfa.reauthWindow),
     ];
 
     // The edges.
     const schema = await createSchema(resolvers);
-    if (limits.enabled) guardMutations(schema, new RateLimits(limits, limiterStore));
+    if (limits.enabled) guardMutations(schema, new RateLimits(limits, limiterStore), { ofMfaToken: (em, token) => mfaTickets.ownerEmail(em, token) });
     registerHealthRoutes(server, database);
     registerJwksRoute(server, keys);
     if (config.http.graphqlIde) registerIdeRoutes(server);
@@ -146,6 +186,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         { kind: 'sessions', purge: (em, limit) => sessions.purgeEnded(em, retain.sessionRetention, limit) },
         { kind: 'unverified_accounts', purge: (em, limit) => users.purgeUnverified(em, retain.unverifiedAccountRetention, limit) },
         { kind: 'codes', purge: (em, limit) => codes.purgeSpent(em, limit) },
+        { kind: 'mfa_tickets', purge: (em, limit) => mfaTickets.purgeSpent(em, limit) },
         { kind: 'security_events', purge: (em, limit) => securityLog.purgeOlderThan(em, retain.securityEventRetention, limit) },
         { kind: 'mail', purge: (em, limit) => outbox.purgeSettled(em, limit) },
       ],

@@ -26,6 +26,14 @@ export const ErrorCode = {
   TOKEN_REUSED: 'TOKEN_REUSED',
   /** The session behind this token was logged out or revoked. */
   SESSION_REVOKED: 'SESSION_REVOKED',
+  /**
+   * The first factor passed but the account has a second one: no session yet. Complete with
+   * `verifyMfa` using `extensions.mfaToken` (single use, 5 minutes); `extensions.methods` lists
+   * what it accepts (TOTP, RECOVERY_CODE).
+   */
+  MFA_REQUIRED: 'MFA_REQUIRED',
+  /** A sudo mutation, and the session last authenticated longer than REAUTH_WINDOW ago: call `reauthenticate`. */
+  REAUTHENTICATION_REQUIRED: 'REAUTHENTICATION_REQUIRED',
   /** Anything unexpected; details are in the server log under the request id. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -114,6 +122,27 @@ export class TokenReusedError extends ClientError {
 export class SessionRevokedError extends ClientError {
   constructor() {
     super(ErrorCode.SESSION_REVOKED, 'This session has ended; log in again');
+  }
+}
+
+/** What `verifyMfa` accepts for a pending sign-in (PASSKEY once passkeys exist). */
+export type MfaMethod = 'TOTP' | 'RECOVERY_CODE' | 'PASSKEY';
+
+export class MfaRequiredError extends ClientError {
+  constructor(mfaToken: string, methods: readonly MfaMethod[], expiresAt: Date) {
+    super(ErrorCode.MFA_REQUIRED, 'Enter the code from your authenticator app (or a recovery code) to finish signing in', {
+      mfaToken,
+      methods,
+      expiresAt: expiresAt.toISOString(),
+    });
+  }
+}
+
+export class ReauthenticationRequiredError extends ClientError {
+  constructor(windowSeconds: number) {
+    super(ErrorCode.REAUTHENTICATION_REQUIRED, `Confirm it is you: this needs a sign-in within the last ${windowSeconds} s (call reauthenticate)`, {
+      reauthWindow: windowSeconds,
+    });
   }
 }
 

@@ -1,11 +1,16 @@
 import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt, { type Algorithm } from 'jsonwebtoken';
 import type { JwtConfig } from '../config';
+import type { AuthMethod } from '../viewer/viewer';
 
 /** What a verified access token says. */
 export interface AccessClaims {
   userId: string;
   sessionId: string;
+  /** RFC 8176 methods that authenticated the session (`amr`). */
+  amr: readonly AuthMethod[];
+  /** When the person last authenticated, in seconds (`auth_time`, as in OpenID Connect). */
+  authTime: number;
 }
 
 /** A signing or verifying key; `algorithm` is the only one accepted for its `kid`. */
@@ -32,7 +37,7 @@ export class AccessTokens {
   }
 
   sign(claims: AccessClaims): string {
-    return jwt.sign({ sid: claims.sessionId }, this.signing.key, {
+    return jwt.sign({ sid: claims.sessionId, amr: claims.amr, auth_time: claims.authTime }, this.signing.key, {
       algorithm: this.signing.algorithm,
       subject: claims.userId,
       issuer: this.settings.issuer,
@@ -55,7 +60,10 @@ export class AccessTokens {
         audience: this.settings.audience,
       });
       if (typeof payload !== 'object' || typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return null;
-      return { userId: payload.sub, sessionId: payload.sid };
+      const amr = Array.isArray(payload.amr) ? payload.amr.filter((m): m is AuthMethod => typeof m === 'string') : [];
+      // A token without auth_time (signed before it existed) is as old as can be: never recent.
+      const authTime = typeof payload.auth_time === 'number' ? payload.auth_time : 0;
+      return { userId: payload.sub, sessionId: payload.sid, amr, authTime };
     } catch {
       return null;
     }

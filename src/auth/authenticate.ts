@@ -19,7 +19,7 @@ export class Authenticator {
     const claims = token ? this.tokens.verify(token) : null;
     if (!claims) return null;
     const user = await this.sessions.findViewer(claims.userId, claims.sessionId);
-    return user ? { user, sessionId: claims.sessionId } : null;
+    return user ? { user, sessionId: claims.sessionId, authTime: claims.authTime, amr: claims.amr } : null;
   }
 }
 

@@ -2,18 +2,17 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PasswordHasher } from '../crypto/password-hasher';
 import { EmailNotVerifiedError, InvalidCredentialsError } from '../errors';
 import { SecurityEventType, type SecurityLog } from '../security/security-log';
-import type { SessionStore } from '../sessions/session.store';
 import { viewerUserOf } from '../users/user.columns';
 import { parseEmail } from '../users/email-address';
 import { User } from '../users/user.entity';
 import type { ClientInfo } from '../viewer/viewer';
-import type { IssuedToken, TokenIssuer } from './token-issuer';
+import type { SignIn } from './sign-in';
+import type { IssuedToken } from './token-issuer';
 
 export interface LoginDeps {
   hasher: PasswordHasher;
-  sessions: SessionStore;
   securityLog: SecurityLog;
-  issuer: TokenIssuer;
+  signIn: SignIn;
 }
 
 /** Password login: email and password in, a new session's token pair out. */
@@ -21,7 +20,7 @@ export class LoginService {
   constructor(private readonly deps: LoginDeps) {}
 
   async login(em: EntityManager, input: { email: unknown; password: unknown }, client: ClientInfo): Promise<IssuedToken> {
-    const { hasher, sessions, securityLog, issuer } = this.deps;
+    const { hasher, securityLog, signIn } = this.deps;
     const email = parseEmail(input.email);
     const password = typeof input.password === 'string' ? input.password : '';
     const user = await em.findOne(User, { email }, { populate: ['passwordHash'] });
@@ -39,13 +38,16 @@ export class LoginService {
     if (!user.emailVerified) throw new EmailNotVerifiedError();
 
     const rehash = match === 'legacy' || hasher.needsRehash(user.passwordHash) ? await hasher.hash(password) : null;
-    const issued = await em.transactional(async (tx) => {
+    const step = await em.transactional(async (tx) => {
       // A hash made with other parameters is redone here, committing with the session.
       if (rehash) await tx.nativeUpdate(User, { id: user.id }, { passwordHash: rehash });
-      const session = await sessions.start(tx, viewerUserOf(user), client);
-      await securityLog.record(tx, { userId: user.id, type: SecurityEventType.LOGIN_SUCCEEDED, client, sessionId: session.sessionId });
-      return session;
+      const opened = await signIn.open(tx, viewerUserOf(user), client, ['pwd']);
+      if (opened.session) {
+        await securityLog.record(tx, { userId: user.id, type: SecurityEventType.LOGIN_SUCCEEDED, client, sessionId: opened.session.sessionId });
+      }
+      return opened;
     });
-    return issuer.issue(issued);
+    // With a second factor, MFA_REQUIRED: the session opens in verifyMfa.
+    return signIn.finish(step);
   }
 }

@@ -13,6 +13,7 @@ import { parseEmail } from '../users/email-address';
 import { User } from '../users/user.entity';
 import type { ClientInfo, Viewer } from '../viewer/viewer';
 import { checkPassword } from './password-policy';
+import type { SignIn } from './sign-in';
 import type { IssuedToken, TokenIssuer } from './token-issuer';
 
 export interface PasswordDeps {
@@ -24,6 +25,7 @@ export interface PasswordDeps {
   sessions: SessionStore;
   securityLog: SecurityLog;
   issuer: TokenIssuer;
+  signIn: SignIn;
 }
 
 /**
@@ -66,7 +68,7 @@ export class PasswordService {
     const email = parseEmail(input.email);
     const code = parseCode(input.code);
     const password = checkPassword(input.newPassword, email, 'newPassword', this.deps.settings.passwordMinLength);
-    const { codes, hasher, mailer, sessions, securityLog, issuer } = this.deps;
+    const { codes, hasher, mailer, sessions, securityLog, signIn } = this.deps;
     const passwordHash = await hasher.hash(password);
     const outcome = await em.transactional(async (tx) => {
       const user = await tx.findOne(User, { email, emailVerified: true }, { lockMode: LockMode.PESSIMISTIC_WRITE });
@@ -77,13 +79,14 @@ export class PasswordService {
       // Whatever was mailed under the old credentials is dead now.
       await codes.spendAll(tx, owner.id);
       await sessions.revokeAll(tx, owner.id, 'password_reset');
-      const session = await sessions.start(tx, viewerUserOf(owner), client);
-      await securityLog.record(tx, { userId: owner.id, type: SecurityEventType.PASSWORD_RESET, client, sessionId: session.sessionId });
+      // The new password is set either way; with a second factor the new session waits for it.
+      const step = await signIn.open(tx, viewerUserOf(owner), client, ['pwd']);
+      await securityLog.record(tx, { userId: owner.id, type: SecurityEventType.PASSWORD_RESET, client, sessionId: step.session?.sessionId ?? null });
       mailer.passwordChanged(tx, owner);
-      return { ok: true as const, session };
+      return { ok: true as const, step };
     });
     if (!outcome.ok) throw outcome.noLiveCode ? await this.deps.budgets.wrongCodeWithoutCode('password_reset', email) : outcome.error;
-    return issuer.issue(outcome.session);
+    return signIn.finish(outcome.step);
   }
 
   /** Needs the current password; ends every other session and reissues this one's pair. */

@@ -13,6 +13,7 @@ import { parseEmail } from '../users/email-address';
 import { User } from '../users/user.entity';
 import { UNKNOWN_CLIENT, type ClientInfo, type ViewerUser } from '../viewer/viewer';
 import { checkPassword } from './password-policy';
+import type { SignIn } from './sign-in';
 import type { IssuedToken, TokenIssuer } from './token-issuer';
 
 export interface RegistrationDeps {
@@ -24,6 +25,7 @@ export interface RegistrationDeps {
   sessions: SessionStore;
   securityLog: SecurityLog;
   issuer: TokenIssuer;
+  signIn: SignIn;
 }
 
 /** A code is on its way to this address (or, for an address already taken, looks as if it were). */
@@ -119,7 +121,7 @@ export class RegistrationService {
   async verifyEmail(em: EntityManager, input: { email: unknown; code: unknown }, client: ClientInfo): Promise<IssuedToken> {
     const email = parseEmail(input.email);
     const code = parseCode(input.code);
-    const { codes, sessions, securityLog, issuer } = this.deps;
+    const { codes, securityLog, signIn } = this.deps;
     const outcome = await em.transactional(async (tx) => {
       const user = await tx.findOne(User, { email, emailVerified: false }, { populate: ['passwordHash'] });
       const check = await codes.check(tx, user?.id ?? null, CodePurpose.EmailVerification, code, client);
@@ -127,15 +129,17 @@ export class RegistrationService {
       const owner = user!;
       owner.emailVerified = true;
       owner.registrationContested = false;
-      const session = await sessions.start(tx, viewerUserOf(owner), client);
-      await securityLog.record(tx, { userId: owner.id, type: SecurityEventType.EMAIL_VERIFIED, client, sessionId: session.sessionId });
-      await securityLog.record(tx, { userId: owner.id, type: SecurityEventType.LOGIN_SUCCEEDED, client, sessionId: session.sessionId });
-      return { ok: true as const, session };
+      // The person chose the password and proved the mailbox: a password sign-in.
+      const step = await signIn.open(tx, viewerUserOf(owner), client, ['pwd']);
+      const sessionId = step.session?.sessionId ?? null;
+      await securityLog.record(tx, { userId: owner.id, type: SecurityEventType.EMAIL_VERIFIED, client, sessionId });
+      if (sessionId) await securityLog.record(tx, { userId: owner.id, type: SecurityEventType.LOGIN_SUCCEEDED, client, sessionId });
+      return { ok: true as const, step };
     });
     // A failed try is thrown only now, after its attempt count has committed; with no code to
     // check, the answer is the one a guessed code would give, so it tells no account apart.
     if (!outcome.ok) throw outcome.noLiveCode ? await this.deps.budgets.wrongCodeWithoutCode('email_verification', email) : outcome.error;
-    return issuer.issue(outcome.session);
+    return signIn.finish(outcome.step);
   }
 
   /**

@@ -102,6 +102,12 @@ export interface MaintenanceConfig {
   readonly securityEventRetention: number;
 }
 
+/** The second factor and sudo mode (src/mfa). */
+export interface MfaConfig {
+  /** Seconds after a sign-in or `reauthenticate` during which sudo mutations are allowed (REAUTH_WINDOW). */
+  readonly reauthWindow: number;
+}
+
 export interface CodeConfig {
   readonly secret: Buffer;
   readonly ttl: number;
@@ -165,6 +171,7 @@ export interface Config {
   readonly refreshCookie: RefreshCookieConfig;
   readonly maintenance: MaintenanceConfig;
   readonly codes: CodeConfig;
+  readonly mfa: MfaConfig;
   readonly argon2: Argon2Config;
   readonly revealEmailTaken: boolean;
   /** The shortest password accepted, in code points (at least 8; NIST asks 15 when it is the only factor). */

@@ -121,6 +121,9 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       maxAttempts: read.integer('CODE_MAX_ATTEMPTS', 5, 1, 100),
       resendCooldown: read.integer('CODE_RESEND_COOLDOWN', 60, 0, 24 * 3600),
     },
+    mfa: {
+      reauthWindow: read.integer('REAUTH_WINDOW', 300, 1, 24 * 3600),
+    },
     argon2: {
       memoryCost: read.integer('ARGON2_MEMORY_KIB', 19456, 1024, 4 * 1024 * 1024),
       timeCost: read.integer('ARGON2_ITERATIONS', 2, 1, 100),

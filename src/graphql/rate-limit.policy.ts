@@ -4,9 +4,14 @@ import type { AccountBudget } from '../abuse/rate-limits';
 export interface MutationPolicy {
   /** The per-IP bucket; every call counts, whatever its outcome. */
   readonly ip: 'auth' | 'refresh';
-  /** Who the call targets: the normalized address in the arguments, or the signed-in viewer. */
-  readonly account?: 'email' | 'viewer';
-  readonly budget?: AccountBudget;
+  /**
+   * Who the call targets: the normalized address in the arguments, the signed-in viewer, or
+   * the account of the pending sign-in named by `input.mfaToken` (its address, so wrong second
+   * factors share the budget of that address's other codes).
+   */
+  readonly account?: 'email' | 'viewer' | 'mfaToken';
+  /** Which failures count; a function when the arguments decide (a password or a code). */
+  readonly budget?: AccountBudget | ((args: Record<string, unknown>) => AccountBudget);
 }
 
 /** Every mutation that can be used to guess, to send mail or to mint sessions. */
@@ -21,6 +26,11 @@ export const MUTATION_POLICIES: Readonly<Record<string, MutationPolicy>> = {
   verifyEmail: { ip: 'auth', account: 'email', budget: 'codes' },
   resetPassword: { ip: 'auth', account: 'email', budget: 'codes' },
   refreshToken: { ip: 'refresh' },
+  // Second factor: wrong codes per account, and per ticket in the database (5 tries).
+  verifyMfa: { ip: 'auth', account: 'mfaToken', budget: 'codes' },
+  confirmTotpEnrollment: { ip: 'auth', account: 'viewer', budget: 'codes' },
+  reauthenticate: { ip: 'auth', account: 'viewer', budget: (args) => (inputHas(args, 'password') ? 'failures' : 'codes') },
+  startTotpEnrollment: { ip: 'auth' },
 };
 
 /**
@@ -31,10 +41,17 @@ export const RATE_LIMIT_EXEMPT: Readonly<Record<string, string>> = {
   logout: 'ends a session; it needs that session refresh token, and guessing one is 256 bits of work',
   logoutAll: 'needs a live access token and only ends the caller own sessions',
   revokeSession: 'needs a live access token and only ends the caller own sessions',
+  disableTotp: 'needs a live access token from a sign-in within REAUTH_WINDOW (sudo); guesses nothing',
+  regenerateRecoveryCodes: 'needs a live access token from a sign-in within REAUTH_WINDOW (sudo); guesses nothing',
 };
 
 /** Mutations a document may hold at most one of (see one-auth-mutation.rule.ts). */
 export const AUTH_MUTATIONS: ReadonlySet<string> = new Set(Object.keys(MUTATION_POLICIES));
+
+function inputHas(args: Record<string, unknown>, field: string): boolean {
+  const input = args.input;
+  return Boolean(input && typeof input === 'object' && (input as Record<string, unknown>)[field] != null);
+}
 
 /** The address a call targets, as `args.input.email` or `args.email`; undefined when absent. */
 export function emailArgument(args: Record<string, unknown>): unknown {

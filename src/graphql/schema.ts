@@ -3,10 +3,11 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema, type ContainerType } from 'type-graphql';
 import { AuthResolver } from './auth.resolver';
 import { authChecker } from './auth-checker';
+import { MfaResolver } from './mfa.resolver';
 import { SessionResolver } from './session.resolver';
 import { UserResolver } from './user.resolver';
 
-export const resolvers = [AuthResolver, SessionResolver, UserResolver] as const;
+export const resolvers = [AuthResolver, SessionResolver, UserResolver, MfaResolver] as const;
 
 /**
  * The schema from the resolvers. type-graphql's container hands each resolver class its

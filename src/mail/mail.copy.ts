@@ -67,6 +67,21 @@ export const mailCopy: Record<Locale, Record<MailKind, MailCopy>> = {
       intro: 'The password of your {appName} account was just changed, and your other sessions were signed out.',
       outro: 'If you did not do this, reset your password right away.',
     },
+    'mfa-enabled': {
+      subject: 'Two-step verification is on for your {appName} account',
+      preview: 'Signing in now also needs a code from your authenticator app.',
+      heading: 'Two-step verification turned on',
+      intro:
+        'Two-step verification was just turned on for your {appName} account: signing in now also needs a code from your authenticator app or a recovery code.',
+      outro: 'If you did not do this, reset your password right away and contact us.',
+    },
+    'mfa-disabled': {
+      subject: 'Two-step verification is off for your {appName} account',
+      preview: 'Signing in no longer needs a code from your authenticator app.',
+      heading: 'Two-step verification turned off',
+      intro: 'Two-step verification was just turned off for your {appName} account: signing in needs only your password again.',
+      outro: 'If you did not do this, reset your password right away and turn two-step verification back on.',
+    },
   },
   ko: {
     'verification-code': {
@@ -107,6 +122,20 @@ export const mailCopy: Record<Locale, Record<MailKind, MailCopy>> = {
       heading: '비밀번호가 변경되었습니다',
       intro: '{appName} 계정의 비밀번호가 방금 변경되었고, 다른 기기의 세션은 모두 로그아웃되었습니다.',
       outro: '본인이 변경하지 않으셨다면 즉시 비밀번호를 재설정하세요.',
+    },
+    'mfa-enabled': {
+      subject: '{appName} 계정에 2단계 인증이 켜졌습니다',
+      preview: '이제 로그인할 때 인증 앱의 코드도 필요합니다.',
+      heading: '2단계 인증이 켜졌습니다',
+      intro: '{appName} 계정에 방금 2단계 인증이 켜졌습니다. 이제 로그인할 때 인증 앱의 코드나 복구 코드도 필요합니다.',
+      outro: '본인이 한 일이 아니라면 즉시 비밀번호를 재설정하고 저희에게 알려 주세요.',
+    },
+    'mfa-disabled': {
+      subject: '{appName} 계정의 2단계 인증이 꺼졌습니다',
+      preview: '이제 로그인할 때 인증 앱의 코드가 필요하지 않습니다.',
+      heading: '2단계 인증이 꺼졌습니다',
+      intro: '{appName} 계정의 2단계 인증이 방금 꺼졌습니다. 이제 비밀번호만으로 로그인할 수 있습니다.',
+      outro: '본인이 한 일이 아니라면 즉시 비밀번호를 재설정하고 2단계 인증을 다시 켜 주세요.',
     },
   },
 };

@@ -39,4 +39,14 @@ export class Mailer {
   passwordChanged(em: EntityManager, to: Recipient): void {
     this.outbox.enqueue(em, { kind: 'password-changed', to: to.email, locale: to.locale });
   }
+
+  /** Two-step verification was turned on. */
+  mfaEnabled(em: EntityManager, to: Recipient): void {
+    this.outbox.enqueue(em, { kind: 'mfa-enabled', to: to.email, locale: to.locale });
+  }
+
+  /** Two-step verification was turned off. */
+  mfaDisabled(em: EntityManager, to: Recipient): void {
+    this.outbox.enqueue(em, { kind: 'mfa-disabled', to: to.email, locale: to.locale });
+  }
 }

@@ -13,6 +13,12 @@ export enum SecurityEventType {
   PASSWORD_CHANGED = 'password_changed',
   PASSWORD_RESET = 'password_reset',
   CODE_LOCKED_OUT = 'code_locked_out',
+  MFA_ENABLED = 'mfa_enabled',
+  MFA_DISABLED = 'mfa_disabled',
+  RECOVERY_CODE_USED = 'recovery_code_used',
+  RECOVERY_CODES_REGENERATED = 'recovery_codes_regenerated',
+  MFA_FAILED = 'mfa_failed',
+  REAUTHENTICATED = 'reauthenticated',
 }
 
 registerEnumType(SecurityEventType, { name: 'SecurityEventType', description: 'What happened to the account.' });

@@ -51,6 +51,14 @@ export class Session {
   @Property({ type: 'boolean', default: false })
   previousReplaced: boolean = false;
 
+  /** How the session was authenticated: RFC 8176 values, space-separated (`pwd`, `pwd otp mfa`). */
+  @Property({ type: 'string', length: 64, default: 'pwd' })
+  amr: string = 'pwd';
+
+  /** When the person last proved who they are in this session (`reauthenticate` moves it). */
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
+  authTime: Date = new Date();
+
   /** Why it ended: logout, reuse, revoked, password_change, password_reset. */
   @Property({ type: 'string', length: 32, nullable: true })
   revokedReason?: string | null;

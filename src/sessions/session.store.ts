@@ -4,7 +4,7 @@ import type { SessionConfig } from '../config';
 import type { ReadPool } from '../db/read-pool';
 import { sql, sqlCount } from '../db/sql';
 import { USER_COLUMNS, toViewerUser, type UserRow } from '../users/user.columns';
-import type { ClientInfo, ViewerUser } from '../viewer/viewer';
+import type { AuthMethod, ClientInfo, ViewerUser } from '../viewer/viewer';
 import type { RefreshTokens } from './refresh-token';
 import { Session } from './session.entity';
 
@@ -16,6 +16,21 @@ export interface IssuedSession {
   sessionId: string;
   user: ViewerUser;
   refreshToken: string;
+  /** How and when (seconds) the session was authenticated; a refresh keeps both. */
+  amr: readonly AuthMethod[];
+  authTime: number;
+}
+
+/** The session columns that say how it was authenticated, read with every rotation. */
+const AUTH_COLUMNS = 's.amr, floor(extract(epoch from s.auth_time))::float8 as auth_epoch';
+
+interface AuthRow {
+  amr: string;
+  auth_epoch: number | string;
+}
+
+function authOf(row: AuthRow): { amr: AuthMethod[]; authTime: number } {
+  return { amr: row.amr.split(' ').filter(Boolean) as AuthMethod[], authTime: Number(row.auth_epoch) };
 }
 
 /** What presenting a refresh token led to. */
@@ -31,7 +46,7 @@ export type Rotation =
   | { outcome: 'reused'; sessionId: string; userId: string };
 
 /** The session as the slow path of a rotation reads it. */
-interface SessionStateRow extends UserRow {
+interface SessionStateRow extends UserRow, AuthRow {
   refresh_counter: string;
   previous_counter: string | null;
   within_grace: boolean;
@@ -58,16 +73,17 @@ export class SessionStore {
     private readonly tokens: RefreshTokens,
   ) {}
 
-  /** Opens a session at counter 0; returns its first refresh token. */
-  async start(em: EntityManager, user: ViewerUser, client: ClientInfo): Promise<IssuedSession> {
+  /** Opens a session at counter 0, authenticated now by `amr`; returns its first refresh token. */
+  async start(em: EntityManager, user: ViewerUser, client: ClientInfo, amr: readonly AuthMethod[] = ['pwd']): Promise<IssuedSession> {
     const sessionId = randomUUID();
-    await sqlCount(
+    const [row] = await sql<AuthRow>(
       em,
-      `insert into sessions (id, user_id, created_at, last_used_at, expires_at, refresh_counter, user_agent, ip)
-       values (?, ?, now(), now(), now() + make_interval(secs => least(?, ?)), 0, ?, ?)`,
-      [sessionId, user.id, this.settings.refreshTtl, this.settings.maxLifetime, truncate(client.userAgent, 512), truncate(client.ip, 64)],
+      `insert into sessions as s (id, user_id, created_at, last_used_at, expires_at, refresh_counter, user_agent, ip, amr, auth_time)
+       values (?, ?, now(), now(), now() + make_interval(secs => least(?, ?)), 0, ?, ?, ?, now())
+       returning ${AUTH_COLUMNS}`,
+      [sessionId, user.id, this.settings.refreshTtl, this.settings.maxLifetime, truncate(client.userAgent, 512), truncate(client.ip, 64), amr.join(' ')],
     );
-    return { sessionId, user, refreshToken: this.tokens.mint(sessionId, 0n) };
+    return { sessionId, user, refreshToken: this.tokens.mint(sessionId, 0n), ...authOf(row) };
   }
 
   /**
@@ -81,7 +97,7 @@ export class SessionStore {
     const claims = this.tokens.read(presented);
     if (!claims) return { outcome: 'unknown' };
     const ttl = this.settings.refreshTtl;
-    const [rotated] = await sql<UserRow>(
+    const [rotated] = await sql<UserRow & AuthRow>(
       em,
       `update sessions s
           set refresh_counter = s.refresh_counter + 1, previous_counter = s.refresh_counter,
@@ -90,7 +106,7 @@ export class SessionStore {
               ip = coalesce(?, s.ip), user_agent = coalesce(?, s.user_agent)
          from users u
         where s.id = ? and s.refresh_counter = ? and s.revoked_at is null and s.expires_at > now() and u.id = s.user_id
-       returning ${USER_COLUMNS}`,
+       returning ${USER_COLUMNS}, ${AUTH_COLUMNS}`,
       [
         this.settings.reuseGrace,
         ttl,
@@ -107,6 +123,7 @@ export class SessionStore {
         sessionId: claims.sessionId,
         user: toViewerUser(rotated),
         refreshToken: this.tokens.mint(claims.sessionId, claims.counter + 1n),
+        ...authOf(rotated),
       };
     return this.classify(em, claims.sessionId, claims.counter);
   }
@@ -116,7 +133,7 @@ export class SessionStore {
     const [row] = await sql<SessionStateRow>(
       em,
       `select s.refresh_counter, s.previous_counter, coalesce(s.previous_until > now(), false) as within_grace, s.previous_replaced,
-              s.revoked_at is not null as revoked, s.expires_at <= now() as expired, ${USER_COLUMNS}
+              s.revoked_at is not null as revoked, s.expires_at <= now() as expired, ${USER_COLUMNS}, ${AUTH_COLUMNS}
          from sessions s join users u on u.id = s.user_id
         where s.id = ?`,
       [sessionId],
@@ -132,7 +149,7 @@ export class SessionStore {
     if (!graceToken) return { outcome: 'unknown' };
     // Retired by a credential change: refused, but a tab that raced the change is no thief.
     if (row.previous_replaced) return { outcome: 'replaced' };
-    return { outcome: 'rotated', sessionId, user: toViewerUser(row), refreshToken: this.tokens.mint(sessionId, current) };
+    return { outcome: 'rotated', sessionId, user: toViewerUser(row), refreshToken: this.tokens.mint(sessionId, current), ...authOf(row) };
   }
 
   /**
@@ -140,18 +157,47 @@ export class SessionStore {
    * credentials behind it changed (a password change keeps the session, not the old pair).
    */
   async reissue(em: EntityManager, sessionId: string, user: ViewerUser, client: ClientInfo): Promise<IssuedSession> {
-    const [row] = await sql<{ refresh_counter: string }>(
+    const [row] = await sql<{ refresh_counter: string } & AuthRow>(
       em,
-      `update sessions
+      `update sessions s
           set refresh_counter = refresh_counter + 1, previous_counter = refresh_counter,
               previous_until = now() + make_interval(secs => ?), previous_replaced = true,
               last_used_at = now(), expires_at = least(now() + make_interval(secs => ?), created_at + make_interval(secs => ?)),
               ip = coalesce(?, ip), user_agent = coalesce(?, user_agent)
         where id = ?
-       returning refresh_counter`,
+       returning refresh_counter, ${AUTH_COLUMNS}`,
       [this.settings.reuseGrace, this.settings.refreshTtl, this.settings.maxLifetime, truncate(client.ip, 64), truncate(client.userAgent, 512), sessionId],
     );
-    return { sessionId, user, refreshToken: this.tokens.mint(sessionId, BigInt(row.refresh_counter)) };
+    return { sessionId, user, refreshToken: this.tokens.mint(sessionId, BigInt(row.refresh_counter)), ...authOf(row) };
+  }
+
+  /**
+   * The person proved who they are again in a live session: `auth_time` becomes now and `amr`
+   * what they used; the session moves to its next refresh token as a refresh would (the grace
+   * window holds for tabs holding the previous one). Null when the session has ended.
+   */
+  async reauthenticate(em: EntityManager, sessionId: string, user: ViewerUser, amr: readonly AuthMethod[], client: ClientInfo): Promise<IssuedSession | null> {
+    const [row] = await sql<{ refresh_counter: string } & AuthRow>(
+      em,
+      `update sessions s
+          set refresh_counter = refresh_counter + 1, previous_counter = refresh_counter,
+              previous_until = now() + make_interval(secs => ?), previous_replaced = false,
+              last_used_at = now(), expires_at = least(now() + make_interval(secs => ?), created_at + make_interval(secs => ?)),
+              amr = ?, auth_time = now(), ip = coalesce(?, ip), user_agent = coalesce(?, user_agent)
+        where id = ? and user_id = ? and revoked_at is null and expires_at > now()
+       returning refresh_counter, ${AUTH_COLUMNS}`,
+      [
+        this.settings.reuseGrace,
+        this.settings.refreshTtl,
+        this.settings.maxLifetime,
+        amr.join(' '),
+        truncate(client.ip, 64),
+        truncate(client.userAgent, 512),
+        sessionId,
+        user.id,
+      ],
+    );
+    return row ? { sessionId, user, refreshToken: this.tokens.mint(sessionId, BigInt(row.refresh_counter)), ...authOf(row) } : null;
   }
 
   /**

@@ -21,10 +21,16 @@ export interface ViewerUser {
   readonly createdAt: Date;
 }
 
+/** How a session was authenticated, as RFC 8176 names it (the access token's `amr`). */
+export type AuthMethod = 'pwd' | 'otp' | 'mfa' | 'email' | 'hwk' | 'fed';
+
 /** The person behind a live access token, and which session the token belongs to. */
 export interface Viewer {
   readonly user: ViewerUser;
   readonly sessionId: string;
+  /** When the person last proved who they are in this session (the token's `auth_time`, seconds). */
+  readonly authTime: number;
+  readonly amr: readonly AuthMethod[];
 }
 
 /** A client with nothing known about it (scripts, background work). */

@@ -17,7 +17,21 @@ const login = (server: TestServer, email: string, password: string, headers?: Re
 describe('rate limit policy', () => {
   it('covers every auth mutation of the API contract', () => {
     expect(Object.keys(MUTATION_POLICIES).sort()).toEqual(
-      ['changePassword', 'login', 'refreshToken', 'register', 'requestPasswordReset', 'resendVerificationCode', 'resetPassword', 'verifyEmail'].sort(),
+      [
+        'changePassword',
+        'login',
+        'refreshToken',
+        'register',
+        'requestPasswordReset',
+        'resendVerificationCode',
+        'resetPassword',
+        'verifyEmail',
+        // The second factor (issue 12).
+        'verifyMfa',
+        'confirmTotpEnrollment',
+        'reauthenticate',
+        'startTotpEnrollment',
+      ].sort(),
     );
   });
 

@@ -1,6 +1,7 @@
 import { startTestServer, errorCode, fetchAll, type TestServer } from '../support/server';
 import { CHANGE, createVerifiedUser, LOGIN, ME, PASSWORD, REFRESH, bearer, type TokenPayload } from '../support/flows';
 import { COOKIE_LOGOUT, COOKIE_REFRESH, refreshCookieIn, type RefreshCookie } from './support';
+import { REAUTHENTICATE, VERIFY_MFA, enrollTotp, mfaTokenOf } from '../mfa/support';
 
 const APP = 'http://localhost:5173';
 const EVIL = 'https://evil.example';
@@ -218,5 +219,40 @@ describe('CORS', () => {
     } finally {
       await plain.close();
     }
+  });
+});
+
+describe('a second factor in cookie mode', () => {
+  it('sets no cookie on MFA_REQUIRED, and sets it (not the body) when verifyMfa and reauthenticate issue the Token', async () => {
+    const { email, token } = await createVerifiedUser(server);
+    const { app } = await enrollTotp(server, token.accessToken);
+
+    const challenged = await server.gql(LOGIN, { input: { email, password: PASSWORD } }, fromApp());
+    expect(errorCode(challenged)).toBe('MFA_REQUIRED');
+    expect(refreshCookieIn(challenged.headers)).toBeNull();
+
+    const verified = await server.gql<{ verifyMfa: TokenPayload }>(
+      VERIFY_MFA,
+      { input: { mfaToken: mfaTokenOf(challenged), code: await app.nextCode() } },
+      fromApp(),
+    );
+    const cookie = refreshCookieIn(verified.headers);
+    expect(verified.data?.verifyMfa.refreshToken).toBeNull();
+    expect(cookie?.attributes.httponly).toBe(true);
+
+    const renewed = await server.gql<{ reauthenticate: TokenPayload }>(
+      REAUTHENTICATE,
+      { input: { password: PASSWORD } },
+      { ...fromApp(cookie!), ...bearer(verified.data!.verifyMfa.accessToken) },
+    );
+    expect(renewed.data?.reauthenticate.refreshToken).toBeNull();
+    const next = refreshCookieIn(renewed.headers);
+    expect(next?.value).toBeTruthy();
+    expect(next?.value).not.toBe(cookie!.value);
+
+    // The cookie the renewal set is the session's live refresh token.
+    const refreshed = await server.gql<{ refreshToken: TokenPayload }>(COOKIE_REFRESH, {}, fromApp(next!));
+    expect(refreshed.errors).toBeUndefined();
+    expect(refreshed.data?.refreshToken.user.email).toBe(email);
   });
 });

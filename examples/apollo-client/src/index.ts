@@ -4,3 +4,4 @@ export { MemoryTokenStore, refreshDue, tokenPair, type TokenPair, type TokenStor
 export * from './generated/graphql';
 export { createBrowserClient, type BrowserClient, type BrowserClientOptions } from './browser-client';
 export { COOKIE_DELIVERY, CookieSession, type AccessGrant } from './cookie-session';
+export { signInWithPassword, type AskForCode, type MfaMethod } from './sign-in';
