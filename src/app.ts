@@ -24,11 +24,14 @@ import { AuthResolver } from './graphql/auth.resolver';
 import { contextFactory } from './graphql/context';
 import { MetricsPlugin } from './graphql/metrics.plugin';
 import { guardMutations } from './graphql/rate-limit.guard';
+import { RealtimeResolver } from './graphql/realtime.resolver';
 import { createSchema } from './graphql/schema';
+import { subscriptionHandler } from './graphql/subscriptions';
 import { SessionResolver } from './graphql/session.resolver';
 import { UserResolver } from './graphql/user.resolver';
 import { registerHealthRoutes } from './http/health';
 import { registerIdeRoutes } from './http/ide';
+import { registerSocketRoute, registerWebsocket, socketRoute } from './http/websocket';
 import { registerJwksRoute } from './http/jwks';
 import { loggerOptions } from './http/logging';
 import { registerMetricsRoute } from './http/metrics';
@@ -37,8 +40,10 @@ import { Mailer } from './mail/mailer';
 import { Outbox } from './mail/outbox';
 import { Maintenance } from './maintenance/maintenance';
 import { Metrics } from './observability/metrics';
+import { SecurityEventFeed } from './realtime/security-feed';
+import { listenSource, pollingSource, type EventSource } from './realtime/sources';
 import { SecurityLog } from './security/security-log';
-import { SecurityTimeline } from './security/timeline';
+import { SecurityEventReader, SecurityTimeline } from './security/timeline';
 import { RefreshTokens } from './sessions/refresh-token';
 import { SessionStore } from './sessions/session.store';
 import { UserStore } from './users/user.store';
@@ -90,7 +95,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const outbox = new Outbox({ database, settings: config.mail, dataDir: config.dataDir, log: server.log });
     const mailer = new Mailer(outbox);
     const hasher = new PasswordHasher(config.argon2);
-    const securityLog = new SecurityLog(server.log);
+    // Realtime on PostgreSQL: each event NOTIFYs in its own transaction (the embedded database is polled instead).
+    const securityLog = new SecurityLog(server.log, config.realtime.enabled && !database.isEmbedded ? config.realtime.channel : null);
     const sessions = new SessionStore(config.sessions, database.reads, new RefreshTokens(config.encryptionKey, config.encryptionKeyPrevious));
     const codes = new CodeStore(config.codes, securityLog);
     const tokens = new AccessTokens(config.jwt, keys.signing, keys.verifying);
@@ -121,6 +127,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       ),
       new SessionResolver(new SessionService({ sessions, securityLog })),
       new UserResolver(new SecurityTimeline()),
+      new RealtimeResolver(),
     ];
 
     // The edges.
@@ -128,7 +135,23 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     if (limits.enabled) guardMutations(schema, new RateLimits(limits, limiterStore));
     registerHealthRoutes(server, database);
     registerJwksRoute(server, keys);
-    if (config.http.graphqlIde) registerIdeRoutes(server);
+    const authenticator = new Authenticator(tokens, sessions);
+    // Realtime: graphql-ws on GET /graphql; @fastify/websocket must be in place before that route is added.
+    let realtime: { feed: SecurityEventFeed; source: EventSource } | null = null;
+    let socket;
+    if (config.realtime.enabled) {
+      const reader = new SecurityEventReader();
+      const fork = () => database.fork();
+      const feed = new SecurityEventFeed({ fork, reader, authenticator, maxSocketsPerUser: config.realtime.maxSocketsPerUser, log: server.log });
+      const source = database.isEmbedded
+        ? pollingSource(fork, reader, feed, config.realtime.embeddedPollMs, server.log)
+        : listenSource(database.url, config.realtime.channel, feed, server.log);
+      realtime = { feed, source };
+      await registerWebsocket(server, config);
+      socket = socketRoute(config, subscriptionHandler(schema, config, authenticator, feed));
+    }
+    if (config.http.graphqlIde) registerIdeRoutes(server, undefined, socket);
+    else if (socket) registerSocketRoute(server, socket);
     const metrics = config.metrics.enabled ? new Metrics(() => outbox.countUnsent()) : null;
     const { maintenance: retain } = config;
     const users = new UserStore();
@@ -148,7 +171,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     if (metrics && (config.metrics.token || config.env !== 'production')) registerMetricsRoute(server, metrics, config.metrics.token);
     // In production a scrape endpoint is opened on purpose, never by default.
     else if (metrics) server.log.warn({}, 'GET /metrics is off: in production it needs METRICS_TOKEN (or set METRICS_ENABLED=false)');
-    const authenticator = new Authenticator(tokens, sessions);
     await mountGraphql(server, schema, config, contextFactory(database, authenticator), metrics ? [new MetricsPlugin(metrics, schema).plugin()] : []);
 
     let closing: Promise<void> | undefined;
@@ -163,6 +185,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         // Templates compile here: a broken one stops boot before the port opens.
         await outbox.start();
         maintenance.start();
+        await realtime?.source.start();
         const address = await server.listen({ port: config.http.port, host: config.http.host });
         return `${address.replace('[::1]', 'localhost')}/graphql`;
       },
@@ -170,6 +193,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         closing ??= (async () => {
           await drain(server, config.http.shutdownTimeout);
           await maintenance.stop();
+          await realtime?.source.stop();
+          await realtime?.feed.settled();
           await outbox.stop();
           await limiterStore?.close();
           await database.close();

@@ -8,6 +8,11 @@ export interface AccessClaims {
   sessionId: string;
 }
 
+/** The claims of a verified token, with when it expires. */
+export interface VerifiedClaims extends AccessClaims {
+  expiresAt: Date;
+}
+
 /** A signing or verifying key; `algorithm` is the only one accepted for its `kid`. */
 export interface JwtKey {
   kid: string;
@@ -43,7 +48,7 @@ export class AccessTokens {
   }
 
   /** Returns the claims of a valid token, or null for anything forged, expired or malformed. */
-  verify(token: string): AccessClaims | null {
+  verify(token: string): VerifiedClaims | null {
     const header = decodeHeader(token);
     const key = header && typeof header.kid === 'string' ? this.byKid.get(header.kid) : undefined;
     // The key's own algorithm is the whole allow-list: `none` and algorithm confusion fail here.
@@ -54,8 +59,8 @@ export class AccessTokens {
         issuer: this.settings.issuer,
         audience: this.settings.audience,
       });
-      if (typeof payload !== 'object' || typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return null;
-      return { userId: payload.sub, sessionId: payload.sid };
+      if (typeof payload !== 'object' || typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.exp !== 'number') return null;
+      return { userId: payload.sub, sessionId: payload.sid, expiresAt: new Date(payload.exp * 1000) };
     } catch {
       return null;
     }
