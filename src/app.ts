@@ -55,6 +55,8 @@ export interface App {
   readonly orm: Database['orm'];
   readonly server: FastifyInstance;
   readonly schema: GraphQLSchema;
+  /** This instance's realtime sockets and subscriptions; null with REALTIME_ENABLED=false. */
+  readonly realtime: { counts(): { sockets: number; subscriptions: number } } | null;
   /** Account creation for operators (`npm run user:create`). */
   readonly registration: RegistrationService;
   /** Starts listening (and the mail worker); resolves to the GraphQL endpoint URL. */
@@ -180,6 +182,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       orm: database.orm,
       server,
       schema,
+      realtime: realtime?.feed ?? null,
       registration,
       async listen() {
         // Templates compile here: a broken one stops boot before the port opens.

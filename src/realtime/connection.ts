@@ -35,6 +35,11 @@ export class RealtimeConnection {
     this.expiry.unref();
   }
 
+  /** Running `securityEvents` subscriptions on this socket. */
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
   /** A new stream of this user's events, until the socket closes or the subscription completes. */
   securityEvents(): AsyncIterableIterator<SecurityEvent> {
     const stream: EventStream<SecurityEvent> = new EventStream({

@@ -28,11 +28,15 @@ export class SecurityEventFeed {
     },
   ) {}
 
-  /** Open sockets on this instance (for tests and metrics). */
-  get size(): number {
-    let n = 0;
-    for (const set of this.byUser.values()) n += set.size;
-    return n;
+  /** Open sockets on this instance, and the subscriptions running on them (for tests and metrics). */
+  counts(): { sockets: number; subscriptions: number } {
+    let sockets = 0;
+    let subscriptions = 0;
+    for (const set of this.byUser.values()) {
+      sockets += set.size;
+      for (const connection of set) subscriptions += connection.streamCount;
+    }
+    return { sockets, subscriptions };
   }
 
   /** Registers an authenticated socket; null when its user already has the most allowed. */
