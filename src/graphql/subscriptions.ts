@@ -1,6 +1,15 @@
 import type { WebsocketHandler } from '@fastify/websocket';
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
-import { getOperationAST } from 'graphql';
+import {
+  GraphQLError,
+  OperationTypeNode,
+  getOperationAST,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
 import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
 import type { Authenticator } from '../auth/authenticate';
 import type { Config } from '../config';
@@ -43,7 +52,6 @@ export function subscriptionHandler(schema: GraphQLSchema, config: Config, authe
       running.set(ctx, new Set());
       return true;
     },
-    context: (ctx) => contexts.get(ctx),
     onSubscribe(ctx, id, payload) {
       const subscriptions = running.get(ctx);
       const context = contexts.get(ctx);
@@ -60,8 +68,10 @@ export function subscriptionHandler(schema: GraphQLSchema, config: Config, authe
       const errors = validate(schema, document, rules);
       if (errors.length) return errors;
       const operation = getOperationAST(document, payload.operationName);
-      if (operation?.operation !== 'subscription') {
-        return [new GraphQLError('Only subscriptions run over the socket; send queries and mutations with POST /graphql', { extensions: { code: 'BAD_REQUEST' } })];
+      if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) {
+        return [
+          new GraphQLError('Only subscriptions run over the socket; send queries and mutations with POST /graphql', { extensions: { code: 'BAD_REQUEST' } }),
+        ];
       }
       subscriptions.add(id);
       return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: context };

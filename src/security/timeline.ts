@@ -37,10 +37,11 @@ export class SecurityEventReader {
 
   /** Who owns the events after `afterId`, oldest first (the embedded database's stand-in for NOTIFY). */
   async since(em: EntityManager, afterId: string, limit: number): Promise<{ id: string; userId: string }[]> {
-    const rows = await sql<{ id: string; user_id: string }>(em, `select id::text as id, user_id::text as user_id from security_events where id > ? order by id limit ?`, [
-      afterId,
-      limit,
-    ]);
+    const rows = await sql<{ id: string; user_id: string }>(
+      em,
+      `select id::text as id, user_id::text as user_id from security_events where id > ? order by id limit ?`,
+      [afterId, limit],
+    );
     return rows.map((row) => ({ id: row.id, userId: row.user_id }));
   }
 

@@ -128,7 +128,10 @@ describe('securityEvents subscription', () => {
   it('closes the socket on a message over REALTIME_MAX_MESSAGE_BYTES', async () => {
     const user = await createVerifiedUser(server);
     const { client, closed } = connect(server.url, { authorization: `Bearer ${user.token.accessToken}` });
-    client.subscribe({ query: `subscription { securityEvents { id ${' '.repeat(20_000)} } }` }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+    client.subscribe(
+      { query: `subscription { securityEvents { id ${' '.repeat(20_000)} } }` },
+      { next: () => undefined, error: () => undefined, complete: () => undefined },
+    );
     expect((await closed).code).toBe(1009);
     await client.dispose();
   });

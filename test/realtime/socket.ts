@@ -30,7 +30,11 @@ export function socketUrl(graphqlUrl: string): string {
 }
 
 /** A graphql-ws client that never retries, with `headers` (an Origin, say) on its upgrade. */
-export function connect(graphqlUrl: string, connectionParams: Record<string, unknown> | undefined, headers: Record<string, string> = {}): { client: Client; closed: Promise<{ code: number; reason: string }> } {
+export function connect(
+  graphqlUrl: string,
+  connectionParams: Record<string, unknown> | undefined,
+  headers: Record<string, string> = {},
+): { client: Client; closed: Promise<{ code: number; reason: string }> } {
   let closedWith!: (value: { code: number; reason: string }) => void;
   const closed = new Promise<{ code: number; reason: string }>((resolve) => (closedWith = resolve));
   const client = createClient({
