@@ -144,7 +144,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     if (config.realtime.enabled) {
       const reader = new SecurityEventReader();
       const fork = () => database.fork();
-      const feed = new SecurityEventFeed({ fork, reader, authenticator, maxSocketsPerUser: config.realtime.maxSocketsPerUser, log: server.log });
+      // Within the 1 s a closing socket has: a poll of the embedded database, or a notice's round trip, plus its send.
+      const settleMs = database.isEmbedded ? config.realtime.embeddedPollMs + 100 : 100;
+      const feed = new SecurityEventFeed({ fork, reader, authenticator, maxSocketsPerUser: config.realtime.maxSocketsPerUser, settleMs, log: server.log });
       const source = database.isEmbedded
         ? pollingSource(fork, reader, feed, config.realtime.embeddedPollMs, server.log)
         : listenSource(database.url, config.realtime.channel, feed, server.log);

@@ -6,19 +6,21 @@ export const SESSION_ENDED = { code: 4401, reason: 'Session ended' } as const;
 export const TOKEN_EXPIRED = { code: 4401, reason: 'Token expired' } as const;
 
 /** How long the last event of an ended session may take to go out before its socket is closed regardless. */
-const FLUSH_DEADLINE_MS = 500;
+const FLUSH_DEADLINE_MS = 300;
 
 /** setTimeout's longest delay; access tokens live a day at most, so this only guards against a clock far off. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * One authenticated socket of one session: its event streams (one per `securityEvents`
- * subscription), closed when its access token expires, or (after the event that ended it has
- * gone out) when its session ends.
+ * subscription), closed when its access token expires, or when its session ends: the session
+ * is checked when an event arrives, which may be an event from before the one that ended it,
+ * so the socket keeps taking events for `settleMs`, then closes once they have gone out.
  */
 export class RealtimeConnection {
   private readonly streams = new Set<EventStream<SecurityEvent>>();
   private readonly expiry: NodeJS.Timeout;
+  private settling: NodeJS.Timeout | null = null;
   private ending: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -28,6 +30,7 @@ export class RealtimeConnection {
     /** The `Authorization` value of connection_init, re-checked when an event may have ended the session. */
     readonly authorization: string,
     expiresAt: Date,
+    private readonly settleMs: number,
     private readonly closeSocket: (code: number, reason: string) => void,
     private readonly onClosed: (connection: RealtimeConnection) => void,
   ) {
@@ -61,11 +64,13 @@ export class RealtimeConnection {
     if (sessionEnded) this.endSession();
   }
 
-  /** The session ended without an event to show (seen after a gap in notices). */
+  /** The session has ended: after `settleMs`, and once what was delivered has gone out, the socket closes. */
   endSession(): void {
-    if (this.closed || this.ending) return;
-    this.ending = setTimeout(() => this.close(SESSION_ENDED), FLUSH_DEADLINE_MS);
-    this.flushed();
+    if (this.closed || this.settling || this.ending) return;
+    this.settling = setTimeout(() => {
+      this.ending = setTimeout(() => this.close(SESSION_ENDED), FLUSH_DEADLINE_MS);
+      this.flushed();
+    }, this.settleMs);
   }
 
   /** The socket is gone (closed by either side). */
@@ -73,6 +78,7 @@ export class RealtimeConnection {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.expiry);
+    if (this.settling) clearTimeout(this.settling);
     if (this.ending) clearTimeout(this.ending);
     for (const stream of [...this.streams]) void stream.return();
     this.onClosed(this);

@@ -24,6 +24,8 @@ export class SecurityEventFeed {
       reader: SecurityEventReader;
       authenticator: Authenticator;
       maxSocketsPerUser: number;
+      /** Milliseconds a socket whose session ended keeps taking events, so those already on their way still reach it. */
+      settleMs: number;
       log: Log;
     },
   ) {}
@@ -44,7 +46,7 @@ export class SecurityEventFeed {
     const userId = viewer.user.id;
     const set = this.byUser.get(userId) ?? new Set<RealtimeConnection>();
     if (set.size >= this.deps.maxSocketsPerUser) return null;
-    const connection = new RealtimeConnection(userId, viewer.sessionId, authorization, expiresAt, close, (gone) => {
+    const connection = new RealtimeConnection(userId, viewer.sessionId, authorization, expiresAt, this.deps.settleMs, close, (gone) => {
       const current = this.byUser.get(gone.userId);
       current?.delete(gone);
       if (current?.size === 0) this.byUser.delete(gone.userId);
