@@ -13,6 +13,12 @@ import type { Config } from '../config';
 export async function registerWebsocket(server: FastifyInstance, config: Config): Promise<void> {
   await server.register(fastifyWebsocket, {
     options: { maxPayload: config.realtime.maxMessageBytes, handleProtocols: (protocols) => handleProtocols(protocols) },
+    // On shutdown each socket is told so (1001, Going Away): graphql-ws clients reconnect, to another instance.
+    preClose(done) {
+      for (const client of server.websocketServer.clients) client.close(1001, 'Server shutting down');
+      server.websocketServer.close();
+      done();
+    },
   });
 }
 

@@ -85,6 +85,18 @@ describe('securityEvents subscription', () => {
     }
   });
 
+  it('tells its sockets it is going away (1001) when it shuts down', async () => {
+    const leaving = await startTestServer();
+    try {
+      const user = await createVerifiedUser(leaving);
+      const tab = await subscribe(leaving.app, leaving.url, user.token.accessToken);
+      await leaving.app.close();
+      expect(await tab.closed).toEqual({ code: 1001, reason: 'Server shutting down' });
+    } finally {
+      await leaving.close();
+    }
+  });
+
   it('refuses a socket whose connection_init has no token, or a dead one', async () => {
     for (const params of [undefined, { authorization: 'Bearer not-a-token' }, { authorization: 42 }]) {
       const { client, closed } = connect(server.url, params);
