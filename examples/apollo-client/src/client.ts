@@ -2,7 +2,7 @@ import { ApolloClient, ApolloLink, CombinedGraphQLErrors, HttpLink, InMemoryCach
 import { ErrorLink } from '@apollo/client/link/error';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { getMainDefinition } from '@apollo/client/utilities';
-import { OperationTypeNode } from 'graphql';
+import { Kind, OperationTypeNode } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { from, mergeMap, throwError } from 'rxjs';
 import { Refresher, type SessionEndedHandler } from './refresher';
@@ -70,7 +70,7 @@ export function createGirokClient(options: GirokClientOptions): GirokClient {
     ? ApolloLink.split(
         ({ query }) => {
           const definition = getMainDefinition(query);
-          return definition.kind === 'OperationDefinition' && definition.operation === OperationTypeNode.SUBSCRIPTION;
+          return definition.kind === Kind.OPERATION_DEFINITION && definition.operation === OperationTypeNode.SUBSCRIPTION;
         },
         new GraphQLWsLink(
           createClient({
