@@ -42,6 +42,8 @@ export function subscriptionHandler(schema: GraphQLSchema, config: Config, authe
       const session = await authenticator.authenticateUntil(authorization);
       if (!session) return false;
       const { socket, request } = ctx.extra;
+      // Closed while the token was checked: onClose has run already, so nothing may be attached now.
+      if (socket.readyState !== socket.OPEN) return false;
       const connection = feed.attach(session.viewer, authorization, session.expiresAt, (code, reason) => socket.close(code, reason));
       if (!connection) {
         socket.close(TOO_MANY_SOCKETS.code, TOO_MANY_SOCKETS.reason);
