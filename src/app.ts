@@ -28,13 +28,16 @@ import { contextFactory } from './graphql/context';
 import { MetricsPlugin } from './graphql/metrics.plugin';
 import { MfaResolver } from './graphql/mfa.resolver';
 import { guardMutations } from './graphql/rate-limit.guard';
+import { RealtimeResolver } from './graphql/realtime.resolver';
 import { createSchema } from './graphql/schema';
+import { subscriptionHandler } from './graphql/subscriptions';
 import { SessionResolver } from './graphql/session.resolver';
 import { SudoGuard } from './graphql/sudo.guard';
 import { UserResolver } from './graphql/user.resolver';
 import { registerCors } from './http/cors';
 import { registerHealthRoutes } from './http/health';
 import { registerIdeRoutes } from './http/ide';
+import { registerSocketRoute, registerWebsocket, socketRoute } from './http/websocket';
 import { registerJwksRoute } from './http/jwks';
 import { loggerOptions } from './http/logging';
 import { registerMetricsRoute } from './http/metrics';
@@ -48,8 +51,10 @@ import { MfaService } from './mfa/mfa.service';
 import { SecondFactor } from './mfa/second-factor';
 import { MfaTicketStore } from './mfa/ticket.store';
 import { Metrics } from './observability/metrics';
+import { SecurityEventFeed } from './realtime/security-feed';
+import { listenSource, pollingSource, type EventSource } from './realtime/sources';
 import { SecurityLog } from './security/security-log';
-import { SecurityTimeline } from './security/timeline';
+import { SecurityEventReader, SecurityTimeline } from './security/timeline';
 import { RefreshTokens } from './sessions/refresh-token';
 import { SessionStore } from './sessions/session.store';
 import { UserStore } from './users/user.store';
@@ -61,6 +66,8 @@ export interface App {
   readonly orm: Database['orm'];
   readonly server: FastifyInstance;
   readonly schema: GraphQLSchema;
+  /** This instance's realtime sockets and subscriptions; null with REALTIME_ENABLED=false. */
+  readonly realtime: { counts(): { sockets: number; subscriptions: number } } | null;
   /** Account creation for operators (`npm run user:create`). */
   readonly registration: RegistrationService;
   /** Starts listening (and the mail worker); resolves to the GraphQL endpoint URL. */
@@ -104,7 +111,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const outbox = new Outbox({ database, settings: config.mail, dataDir: config.dataDir, log: server.log });
     const mailer = new Mailer(outbox);
     const hasher = new PasswordHasher(config.argon2);
-    const securityLog = new SecurityLog(server.log);
+    // Realtime on PostgreSQL: each event NOTIFYs in its own transaction (the embedded database is polled instead).
+    const securityLog = new SecurityLog(server.log, config.realtime.enabled && !database.isEmbedded ? config.realtime.channel : null);
     const sessions = new SessionStore(config.sessions, database.reads, new RefreshTokens(config.encryptionKey, config.encryptionKeyPrevious));
     const codes = new CodeStore(config.codes, securityLog);
     const tokens = new AccessTokens(config.jwt, keys.signing, keys.verifying);
@@ -165,6 +173,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         signIn,
         new ReauthenticateService({ hasher, sessions, secondFactor, securityLog, issuer }),
       ),
+      new RealtimeResolver(),
       new SudoGuard(config.mfa.reauthWindow),
     ];
 
@@ -173,7 +182,25 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     if (limits.enabled) guardMutations(schema, new RateLimits(limits, limiterStore), { ofMfaToken: (em, token) => mfaTickets.ownerEmail(em, token) });
     registerHealthRoutes(server, database);
     registerJwksRoute(server, keys);
-    if (config.http.graphqlIde) registerIdeRoutes(server);
+    const authenticator = new Authenticator(tokens, sessions);
+    // Realtime: graphql-ws on GET /graphql; @fastify/websocket must be in place before that route is added.
+    let realtime: { feed: SecurityEventFeed; source: EventSource } | null = null;
+    let socket;
+    if (config.realtime.enabled) {
+      const reader = new SecurityEventReader();
+      const fork = () => database.fork();
+      // Within the 1 s a closing socket has: a poll of the embedded database, or a notice's round trip, plus its send.
+      const settleMs = database.isEmbedded ? config.realtime.embeddedPollMs + 100 : 100;
+      const feed = new SecurityEventFeed({ fork, reader, authenticator, maxSocketsPerUser: config.realtime.maxSocketsPerUser, settleMs, log: server.log });
+      const source = database.isEmbedded
+        ? pollingSource(fork, reader, feed, config.realtime.embeddedPollMs, server.log)
+        : listenSource(database.url, config.realtime.channel, feed, server.log);
+      realtime = { feed, source };
+      await registerWebsocket(server, config);
+      socket = socketRoute(config, subscriptionHandler(schema, config, authenticator, feed));
+    }
+    if (config.http.graphqlIde) registerIdeRoutes(server, undefined, socket);
+    else if (socket) registerSocketRoute(server, socket);
     const metrics = config.metrics.enabled ? new Metrics(() => outbox.countUnsent()) : null;
     const { maintenance: retain } = config;
     const users = new UserStore();
@@ -194,7 +221,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     if (metrics && (config.metrics.token || config.env !== 'production')) registerMetricsRoute(server, metrics, config.metrics.token);
     // In production a scrape endpoint is opened on purpose, never by default.
     else if (metrics) server.log.warn({}, 'GET /metrics is off: in production it needs METRICS_TOKEN (or set METRICS_ENABLED=false)');
-    const authenticator = new Authenticator(tokens, sessions);
     const browserSessions = { cookie: config.refreshCookie, refreshTtl: config.sessions.refreshTtl, origins };
     await mountGraphql(
       server,
@@ -211,11 +237,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       orm: database.orm,
       server,
       schema,
+      realtime: realtime?.feed ?? null,
       registration,
       async listen() {
         // Templates compile here: a broken one stops boot before the port opens.
         await outbox.start();
         maintenance.start();
+        await realtime?.source.start();
         const address = await server.listen({ port: config.http.port, host: config.http.host });
         return `${address.replace('[::1]', 'localhost')}/graphql`;
       },
@@ -223,6 +251,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         closing ??= (async () => {
           await drain(server, config.http.shutdownTimeout);
           await maintenance.stop();
+          await realtime?.source.stop();
+          await realtime?.feed.settled();
           await outbox.stop();
           await limiterStore?.close();
           await database.close();

@@ -13,6 +13,11 @@ export interface AccessClaims {
   authTime: number;
 }
 
+/** The claims of a verified token, with when it expires. */
+export interface VerifiedClaims extends AccessClaims {
+  expiresAt: Date;
+}
+
 /** A signing or verifying key; `algorithm` is the only one accepted for its `kid`. */
 export interface JwtKey {
   kid: string;
@@ -48,7 +53,7 @@ export class AccessTokens {
   }
 
   /** Returns the claims of a valid token, or null for anything forged, expired or malformed. */
-  verify(token: string): AccessClaims | null {
+  verify(token: string): VerifiedClaims | null {
     const header = decodeHeader(token);
     const key = header && typeof header.kid === 'string' ? this.byKid.get(header.kid) : undefined;
     // The key's own algorithm is the whole allow-list: `none` and algorithm confusion fail here.
@@ -59,11 +64,11 @@ export class AccessTokens {
         issuer: this.settings.issuer,
         audience: this.settings.audience,
       });
-      if (typeof payload !== 'object' || typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return null;
+      if (typeof payload !== 'object' || typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.exp !== 'number') return null;
       const amr = Array.isArray(payload.amr) ? payload.amr.filter((m): m is AuthMethod => typeof m === 'string') : [];
       // A token without auth_time (signed before it existed) is as old as can be: never recent.
       const authTime = typeof payload.auth_time === 'number' ? payload.auth_time : 0;
-      return { userId: payload.sub, sessionId: payload.sid, amr, authTime };
+      return { userId: payload.sub, sessionId: payload.sid, amr, authTime, expiresAt: new Date(payload.exp * 1000) };
     } catch {
       return null;
     }

@@ -15,11 +15,16 @@ export class Authenticator {
 
   /** The viewer behind an `Authorization` header value, or null for anything but a live token. */
   async authenticate(authorization: string | undefined): Promise<Viewer | null> {
+    return (await this.authenticateUntil(authorization))?.viewer ?? null;
+  }
+
+  /** Like `authenticate`, with when the token expires (a realtime socket is closed then). */
+  async authenticateUntil(authorization: string | undefined): Promise<{ viewer: Viewer; expiresAt: Date } | null> {
     const token = bearerToken(authorization);
     const claims = token ? this.tokens.verify(token) : null;
     if (!claims) return null;
     const user = await this.sessions.findViewer(claims.userId, claims.sessionId);
-    return user ? { user, sessionId: claims.sessionId, authTime: claims.authTime, amr: claims.amr } : null;
+    return user ? { viewer: { user, sessionId: claims.sessionId, authTime: claims.authTime, amr: claims.amr }, expiresAt: claims.expiresAt } : null;
   }
 }
 

@@ -154,6 +154,25 @@ export interface QueryLimitConfig {
   readonly documentCacheMb: number;
 }
 
+/** The `securityEvents` subscription over graphql-ws (src/realtime). */
+export interface RealtimeConfig {
+  readonly enabled: boolean;
+  /** Seconds a socket has to send `connection_init`. */
+  readonly initTimeout: number;
+  /** Bytes of one incoming message. */
+  readonly maxMessageBytes: number;
+  /** Open sockets from one client address (0: no limit). */
+  readonly maxSocketsPerIp: number;
+  /** Open sockets of one account. */
+  readonly maxSocketsPerUser: number;
+  /** Subscriptions running at once on one socket. */
+  readonly maxSubscriptionsPerSocket: number;
+  /** The PostgreSQL NOTIFY channel; distinct per deployment sharing one database (from JWT_ISSUER by default). */
+  readonly channel: string;
+  /** Milliseconds between reads of new events on the embedded database, which has no LISTEN across connections. */
+  readonly embeddedPollMs: number;
+}
+
 export interface Config {
   readonly env: NodeEnv;
   readonly appName: string;
@@ -182,4 +201,5 @@ export interface Config {
   readonly encryptionKeyPrevious: Buffer | null;
   readonly rateLimit: RateLimitConfig;
   readonly queryLimits: QueryLimitConfig;
+  readonly realtime: RealtimeConfig;
 }

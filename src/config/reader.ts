@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
@@ -154,6 +155,16 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       maxDirectives: read.integer('GRAPHQL_MAX_DIRECTIVES', 10, 0, 1000),
       documentCacheMb: read.integer('GRAPHQL_DOCUMENT_CACHE_MB', 16, 0, 4096),
     },
+    realtime: {
+      enabled: read.boolean('REALTIME_ENABLED', true),
+      initTimeout: read.integer('REALTIME_INIT_TIMEOUT', 3, 1, 60),
+      maxMessageBytes: read.integer('REALTIME_MAX_MESSAGE_BYTES', 16 * 1024, 1024, 1024 * 1024),
+      maxSocketsPerIp: read.integer('REALTIME_MAX_SOCKETS_PER_IP', 64, 0, 1_000_000),
+      maxSocketsPerUser: read.integer('REALTIME_MAX_SOCKETS_PER_USER', 16, 1, 10_000),
+      maxSubscriptionsPerSocket: read.integer('REALTIME_MAX_SUBSCRIPTIONS_PER_SOCKET', 5, 1, 100),
+      channel: read.channel('REALTIME_CHANNEL', defaultChannel(read.string('JWT_ISSUER', 'girok-auth'))),
+      embeddedPollMs: read.integer('REALTIME_EMBEDDED_POLL_MS', 250, 10, 10_000),
+    },
   };
   if (config.mail.leaseSeconds <= config.mail.sendTimeout) {
     // A lease that can run out during a send lets a second worker send the same mail.
@@ -189,6 +200,11 @@ function readRefreshCookie(read: Reader, production: boolean): Config['refreshCo
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Two deployments on one database hear only their own events: the channel is named after the token issuer. */
+function defaultChannel(issuer: string): string {
+  return `girok_events_${createHash('sha256').update(issuer).digest('hex').slice(0, 16)}`;
+}
 
 class Reader {
   constructor(private readonly env: Env) {}
@@ -281,6 +297,13 @@ class Reader {
     const raw = this.optional(name);
     if (raw !== null && !/^\S{16,512}$/.test(raw)) throw new ConfigError(name, 'must be 16 to 512 characters without whitespace');
     return raw;
+  }
+
+  /** A PostgreSQL LISTEN channel name: lowercase letters, digits and underscores, at most 63. */
+  channel(name: string, fallback: string): string {
+    const raw = this.optional(name);
+    if (raw !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(raw)) throw new ConfigError(name, `must be 1 to 63 lowercase letters, digits or _, got "${raw}"`);
+    return raw ?? fallback;
   }
 
   /** Fastify's trustProxy: true/false, or a comma list of proxy addresses/CIDRs. */

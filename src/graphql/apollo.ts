@@ -3,7 +3,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { GraphQLError, OperationTypeNode, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Config } from '../config';
 import type { RequestContext } from './context';
 import { errorFormatter, logErrors } from './errors';
@@ -38,6 +38,7 @@ export async function mountGraphql(
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginLandingPageDisabled(),
       logErrors,
+      subscriptionsOnTheSocket,
       ...plugins,
       ...limits.plugins,
     ],
@@ -46,6 +47,21 @@ export async function mountGraphql(
   await server.register(fastifyApollo(apollo), { path: '/graphql', method: ['POST'], context });
   return apollo;
 }
+
+/** A subscription sent with POST is the client's mistake (400): it runs over graphql-ws on the socket. */
+const subscriptionsOnTheSocket: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }) {
+        if (operation?.operation === OperationTypeNode.SUBSCRIPTION) {
+          throw new GraphQLError('Subscriptions run over graphql-ws (a WebSocket to /graphql), not over POST', {
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          });
+        }
+      },
+    };
+  },
+};
 
 /**
  * Measured here (graphql 16, Node 20): a parsed, validated document takes 110 to 240 bytes of

@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
-import { buildSchema, type ContainerType } from 'type-graphql';
+import { buildSchema, type ContainerType, type PubSub } from 'type-graphql';
 import { AuthResolver } from './auth.resolver';
 import { authChecker } from './auth-checker';
 import { MfaResolver } from './mfa.resolver';
+import { RealtimeResolver } from './realtime.resolver';
 import { SessionResolver } from './session.resolver';
 import { UserResolver } from './user.resolver';
 
-export const resolvers = [AuthResolver, SessionResolver, UserResolver, MfaResolver] as const;
+export const resolvers = [AuthResolver, SessionResolver, UserResolver, MfaResolver, RealtimeResolver] as const;
 
 /**
  * The schema from the resolvers. type-graphql's container hands each resolver class its
@@ -29,8 +30,22 @@ export function createSchema(instances: readonly object[] = []): Promise<GraphQL
     container,
     // Values are checked by the services, which name the field in BAD_USER_INPUT.
     validate: false,
+    pubSub: NO_TOPICS,
   });
 }
+
+/**
+ * type-graphql wants a PubSub once any subscription exists; ours name their own source
+ * (`subscribe`, fed by src/realtime), so a topic-based one would be a second, unused path.
+ */
+const NO_TOPICS: PubSub = {
+  publish() {
+    throw new Error('subscriptions here read their own source; nothing publishes to topics');
+  },
+  subscribe() {
+    throw new Error('subscriptions here read their own source; there are no topics');
+  },
+};
 
 /** The text of the committed `schema.graphql`: sorted, so it diffs cleanly. */
 export function printSchemaFile(schema: GraphQLSchema): string {

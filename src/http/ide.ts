@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, RouteHandlerMethod } from 'fastify';
+import type { SocketRoute } from './websocket';
 
 /** The project root: the nearest folder above this file with a package.json (src/ or dist/src/). */
 function projectRoot(): string {
@@ -52,7 +53,7 @@ const ASSETS: Record<string, string> = {
  * GraphiQL on `GET /graphql` for a browser (Accept: text/html), from assets this server
  * bundles itself, so it works offline and behind a strict CSP. `POST /graphql` stays the API.
  */
-export function registerIdeRoutes(server: FastifyInstance, assetsDir = DEFAULT_IDE_ASSETS_DIR): void {
+export function registerIdeRoutes(server: FastifyInstance, assetsDir = DEFAULT_IDE_ASSETS_DIR, socket?: SocketRoute): void {
   const cache = new Map<string, Buffer>();
   const asset = (name: string): Buffer | null => {
     if (!cache.has(name)) {
@@ -66,13 +67,16 @@ export function registerIdeRoutes(server: FastifyInstance, assetsDir = DEFAULT_I
     server.log.warn({ assetsDir }, 'GraphiQL assets are missing; run `npm run build` to bundle them');
   }
 
-  server.get('/graphql', async (request, reply) => {
+  const page: RouteHandlerMethod = async (request, reply) => {
     if (!/\btext\/html\b/i.test(request.headers.accept ?? '')) {
       return reply.code(405).header('allow', 'POST').send({ error: 'Send GraphQL operations with POST /graphql' });
     }
     if (!asset('graphiql.js')) return reply.code(503).type('text/plain').send('GraphiQL is not built: run `npm run build`');
     return securePage(reply).type('text/html; charset=utf-8').send(PAGE);
-  });
+  };
+  // With realtime on, an upgrade of GET /graphql is the subscription socket; other GETs get the page.
+  if (socket) server.route({ method: 'GET', url: '/graphql', handler: page, wsHandler: socket.wsHandler, preValidation: socket.preValidation });
+  else server.get('/graphql', page);
 
   server.get<{ Params: { file: string } }>('/graphql/ide/:file', async (request, reply) => {
     const type = ASSETS[request.params.file];

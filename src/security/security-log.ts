@@ -15,10 +15,15 @@ export interface SecurityEventInput {
 
 /**
  * The only writer of `security_events`. Each event is inserted at once in the caller's unit
- * of work, so it commits (or not) with the action it records.
+ * of work, so it commits (or not) with the action it records. With a `channel`, the same
+ * statement NOTIFYs `<user id>:<event id>` on it: PostgreSQL delivers a notification only when
+ * its transaction commits, so a listener (src/realtime) never hears of an event rolled back.
  */
 export class SecurityLog {
-  constructor(private readonly log?: { error(obj: object, msg: string): void }) {}
+  constructor(
+    private readonly log?: { error(obj: object, msg: string): void },
+    private readonly channel: string | null = null,
+  ) {}
 
   /**
    * Records an event after the current answer has gone out, on a unit of work of its own. For
@@ -34,13 +39,14 @@ export class SecurityLog {
   }
 
   async record(em: EntityManager, event: SecurityEventInput): Promise<void> {
-    await sql(em, `insert into security_events (user_id, type, created_at, ip, user_agent, session_id) values (?, ?, now(), ?, ?, ?)`, [
-      event.userId,
-      event.type,
-      event.client.ip?.slice(0, 64) ?? null,
-      event.client.userAgent?.slice(0, 512) ?? null,
-      event.sessionId ?? null,
-    ]);
+    const values = [event.userId, event.type, event.client.ip?.slice(0, 64) ?? null, event.client.userAgent?.slice(0, 512) ?? null, event.sessionId ?? null];
+    const insert = `insert into security_events (user_id, type, created_at, ip, user_agent, session_id) values (?, ?, now(), ?, ?, ?)`;
+    if (!this.channel) {
+      await sql(em, insert, values);
+      return;
+    }
+    // One statement, so even outside a transaction the notice cannot go without its row.
+    await sql(em, `with e as (${insert} returning id, user_id) select pg_notify(?, e.user_id || ':' || e.id) from e`, [...values, this.channel]);
   }
 
   /** Deletes up to `limit` events older than `retentionSeconds`; returns how many. */

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from '../db/sql';
 import { BadUserInputError } from '../errors';
 import { SecurityEvent } from './security-event.entity';
 
@@ -18,6 +19,36 @@ export class SecurityTimeline {
     const rows = await em.find(SecurityEvent, { user: userId, ...(before ? { id: { $lt: before } } : {}) }, { orderBy: { id: 'desc' }, limit: first + 1 });
     const edges = rows.slice(0, first).map((node) => ({ cursor: encodeCursor(node.id), node }));
     return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+}
+
+/** A new event as realtime subscribers are told of it: the row, and whose it is. */
+export interface NewSecurityEvent {
+  userId: string;
+  event: SecurityEvent;
+}
+
+/** Reads events by id for realtime delivery: a notice carries only ids, the row is read here. */
+export class SecurityEventReader {
+  /** The event `id` of `userId`, or null when there is none (purged, or not theirs). */
+  find(em: EntityManager, userId: string, id: string): Promise<SecurityEvent | null> {
+    return em.findOne(SecurityEvent, { id, user: userId });
+  }
+
+  /** Who owns the events after `afterId`, oldest first (the embedded database's stand-in for NOTIFY). */
+  async since(em: EntityManager, afterId: string, limit: number): Promise<{ id: string; userId: string }[]> {
+    const rows = await sql<{ id: string; user_id: string }>(
+      em,
+      `select id::text as id, user_id::text as user_id from security_events where id > ? order by id limit ?`,
+      [afterId, limit],
+    );
+    return rows.map((row) => ({ id: row.id, userId: row.user_id }));
+  }
+
+  /** The id of the newest event, '0' when there is none. */
+  async lastId(em: EntityManager): Promise<string> {
+    const [row] = await sql<{ id: string | null }>(em, `select max(id)::text as id from security_events`);
+    return row?.id ?? '0';
   }
 }
 

@@ -25,7 +25,7 @@ describe('malformed requests', () => {
   const malformed: [string, unknown][] = [
     ['a persisted-query hash that does not match', { query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: 'abc' } } }],
     ['an unsupported persisted-query version', { extensions: { persistedQuery: { version: 2, sha256Hash: 'abc' } } }],
-    ['a subscription sent over HTTP', { query: 'subscription { __typename }' }],
+    ['a subscription sent over HTTP', { query: 'subscription { securityEvents { id } }' }],
   ];
   it.each(malformed)('%s is BAD_REQUEST, not a server error, and not logged as one', async (_what, body) => {
     const before = errorLines().length;

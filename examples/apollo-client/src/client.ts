@@ -1,5 +1,9 @@
 import { ApolloClient, ApolloLink, CombinedGraphQLErrors, HttpLink, InMemoryCache } from '@apollo/client';
 import { ErrorLink } from '@apollo/client/link/error';
+import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
+import { getMainDefinition } from '@apollo/client/utilities';
+import { Kind, OperationTypeNode } from 'graphql';
+import { createClient } from 'graphql-ws';
 import { from, mergeMap, throwError } from 'rxjs';
 import { Refresher, type SessionEndedHandler } from './refresher';
 import { MemoryTokenStore, type TokenStore } from './token-store';
@@ -11,6 +15,10 @@ export interface GirokClientOptions {
   fetch?: typeof fetch;
   /** Called once when the refresh token is refused: send the person to the login screen. */
   onSessionEnded?: SessionEndedHandler;
+  /** The realtime socket, e.g. ws://localhost:4000/graphql; without it, subscriptions are off. */
+  wsUrl?: string;
+  /** A WebSocket class where there is no global one (Node before 22: the `ws` package). */
+  webSocketImpl?: unknown;
 }
 
 export interface GirokClient {
@@ -56,9 +64,27 @@ export function createGirokClient(options: GirokClientOptions): GirokClient {
     return from(refreshed).pipe(mergeMap((pair) => (pair ? forward(operation) : throwError(() => error))));
   });
 
-  const client = new ApolloClient({
-    link: ApolloLink.from([refreshLink, bearerLink, new HttpLink({ uri: options.uri, fetch: fetchImpl })]),
-    cache: new InMemoryCache(),
-  });
+  const http = ApolloLink.from([refreshLink, bearerLink, new HttpLink({ uri: options.uri, fetch: fetchImpl })]);
+  // Subscriptions go over graphql-ws; each new socket asks for the token again, refreshing it when due.
+  const link = options.wsUrl
+    ? ApolloLink.split(
+        ({ query }) => {
+          const definition = getMainDefinition(query);
+          return definition.kind === Kind.OPERATION_DEFINITION && definition.operation === OperationTypeNode.SUBSCRIPTION;
+        },
+        new GraphQLWsLink(
+          createClient({
+            url: options.wsUrl,
+            webSocketImpl: options.webSocketImpl,
+            connectionParams: async () => {
+              const pair = await refresher.current();
+              return pair ? { authorization: `Bearer ${pair.accessToken}` } : {};
+            },
+          }),
+        ),
+        http,
+      )
+    : http;
+  const client = new ApolloClient({ link, cache: new InMemoryCache() });
   return { client, store, refresher };
 }
