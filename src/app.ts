@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { DestinationStream } from 'pino';
 import { AddressBudgets } from './abuse/address-budgets';
+import { AdminService } from './admin/admin.service';
 import { LimiterStore } from './abuse/limiter-store';
 import { RateLimits } from './abuse/rate-limits';
 import { AccessTokens } from './auth/access-tokens';
@@ -20,6 +21,7 @@ import { PasswordHasher } from './crypto/password-hasher';
 import { Database } from './db/database';
 import { entities } from './entities';
 import { mountGraphql } from './graphql/apollo';
+import { AdminResolver } from './graphql/admin.resolver';
 import { AuthResolver } from './graphql/auth.resolver';
 import { contextFactory } from './graphql/context';
 import { MetricsPlugin } from './graphql/metrics.plugin';
@@ -52,6 +54,8 @@ export interface App {
   readonly schema: GraphQLSchema;
   /** Account creation for operators (`npm run user:create`). */
   readonly registration: RegistrationService;
+  /** Roles and disabling for operators (`npm run user:create -- --admin`). */
+  readonly admin: AdminService;
   /** Starts listening (and the mail worker); resolves to the GraphQL endpoint URL. */
   listen(): Promise<string>;
   /** Stops accepting, finishes in-flight requests and the in-flight mail, closes the database. */
@@ -95,6 +99,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const codes = new CodeStore(config.codes, securityLog);
     const tokens = new AccessTokens(config.jwt, keys.signing, keys.verifying);
     const issuer = new TokenIssuer(tokens);
+    const users = new UserStore();
 
     // Features.
     const registration = new RegistrationService({
@@ -112,6 +117,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       securityLog,
       issuer,
     });
+    const admin = new AdminService({ roles: config.roles, users, sessions, securityLog, log: server.log });
     const resolvers = [
       new AuthResolver(
         registration,
@@ -121,6 +127,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       ),
       new SessionResolver(new SessionService({ sessions, securityLog })),
       new UserResolver(new SecurityTimeline()),
+      new AdminResolver(admin),
     ];
 
     // The edges.
@@ -131,7 +138,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     if (config.http.graphqlIde) registerIdeRoutes(server);
     const metrics = config.metrics.enabled ? new Metrics(() => outbox.countUnsent()) : null;
     const { maintenance: retain } = config;
-    const users = new UserStore();
     const maintenance = new Maintenance({
       fork: () => database.fork(),
       intervalSeconds: retain.interval,
@@ -159,6 +165,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       server,
       schema,
       registration,
+      admin,
       async listen() {
         // Templates compile here: a broken one stops boot before the port opens.
         await outbox.start();

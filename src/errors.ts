@@ -26,6 +26,8 @@ export const ErrorCode = {
   TOKEN_REUSED: 'TOKEN_REUSED',
   /** The session behind this token was logged out or revoked. */
   SESSION_REVOKED: 'SESSION_REVOKED',
+  /** An administrator disabled this account: no sign-in and no refresh until it is enabled again. */
+  ACCOUNT_DISABLED: 'ACCOUNT_DISABLED',
   /** Anything unexpected; details are in the server log under the request id. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -107,6 +109,12 @@ export class TokenReusedError extends ClientError {
 export class SessionRevokedError extends ClientError {
   constructor() {
     super(ErrorCode.SESSION_REVOKED, 'This session has ended; log in again');
+  }
+}
+
+export class AccountDisabledError extends ClientError {
+  constructor() {
+    super(ErrorCode.ACCOUNT_DISABLED, 'This account has been disabled by an administrator');
   }
 }
 

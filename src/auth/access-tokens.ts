@@ -6,6 +6,8 @@ import type { JwtConfig } from '../config';
 export interface AccessClaims {
   userId: string;
   sessionId: string;
+  /** The `roles` claim: for downstream services. This server reads roles live, never from it. */
+  roles?: readonly string[];
 }
 
 /** A signing or verifying key; `algorithm` is the only one accepted for its `kid`. */
@@ -32,7 +34,7 @@ export class AccessTokens {
   }
 
   sign(claims: AccessClaims): string {
-    return jwt.sign({ sid: claims.sessionId }, this.signing.key, {
+    return jwt.sign({ sid: claims.sessionId, roles: claims.roles ?? [] }, this.signing.key, {
       algorithm: this.signing.algorithm,
       subject: claims.userId,
       issuer: this.settings.issuer,

@@ -4,7 +4,7 @@ import type { Locale } from '../config';
 import { parseCode } from '../codes/code-format';
 import { CodePurpose, type CodeStore } from '../codes/code.store';
 import type { PasswordHasher } from '../crypto/password-hasher';
-import { InvalidCredentialsError, RateLimitedError, SessionRevokedError } from '../errors';
+import { AccountDisabledError, InvalidCredentialsError, RateLimitedError, SessionRevokedError } from '../errors';
 import type { Mailer } from '../mail/mailer';
 import { SecurityEventType, type SecurityLog } from '../security/security-log';
 import type { SessionStore } from '../sessions/session.store';
@@ -73,6 +73,8 @@ export class PasswordService {
       const check = await codes.check(tx, user?.id ?? null, CodePurpose.PasswordReset, code, client);
       if (!check.ok) return check;
       const owner = user!;
+      // The code proved the mailbox; a disabled account still gets no session (and keeps its password).
+      if (owner.disabled) return { ok: false as const, error: new AccountDisabledError() };
       owner.passwordHash = passwordHash;
       // Whatever was mailed under the old credentials is dead now.
       await codes.spendAll(tx, owner.id);

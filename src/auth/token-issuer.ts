@@ -17,7 +17,7 @@ export class TokenIssuer {
 
   issue(session: IssuedSession): IssuedToken {
     return {
-      accessToken: this.tokens.sign({ userId: session.user.id, sessionId: session.sessionId }),
+      accessToken: this.tokens.sign({ userId: session.user.id, sessionId: session.sessionId, roles: session.user.roles }),
       refreshToken: session.refreshToken,
       tokenType: 'Bearer',
       expiresIn: this.tokens.ttlSeconds,

@@ -31,6 +31,9 @@ export const RATE_LIMIT_EXEMPT: Readonly<Record<string, string>> = {
   logout: 'ends a session; it needs that session refresh token, and guessing one is 256 bits of work',
   logoutAll: 'needs a live access token and only ends the caller own sessions',
   revokeSession: 'needs a live access token and only ends the caller own sessions',
+  setUserRoles: 'needs a live access token of an administrator',
+  disableUser: 'needs a live access token of an administrator',
+  enableUser: 'needs a live access token of an administrator',
 };
 
 /** Mutations a document may hold at most one of (see one-auth-mutation.rule.ts). */

@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
+import { AdminResolver } from './admin.resolver';
 import { AuthResolver } from './auth.resolver';
 import { authChecker } from './auth-checker';
 import { SessionResolver } from './session.resolver';
 import { UserResolver } from './user.resolver';
 
-export const resolvers = [AuthResolver, SessionResolver, UserResolver] as const;
+export const resolvers = [AuthResolver, SessionResolver, UserResolver, AdminResolver] as const;
 
 /**
  * The schema from the resolvers. type-graphql's container hands each resolver class its

@@ -13,6 +13,12 @@ export enum SecurityEventType {
   PASSWORD_CHANGED = 'password_changed',
   PASSWORD_RESET = 'password_reset',
   CODE_LOCKED_OUT = 'code_locked_out',
+  EMAIL_CHANGED = 'email_changed',
+  /** An administrator changed the account's roles. */
+  ROLES_CHANGED_BY_ADMIN = 'roles_changed_by_admin',
+  /** An administrator disabled the account and ended its sessions. */
+  DISABLED_BY_ADMIN = 'disabled_by_admin',
+  ENABLED_BY_ADMIN = 'enabled_by_admin',
 }
 
 registerEnumType(SecurityEventType, { name: 'SecurityEventType', description: 'What happened to the account.' });

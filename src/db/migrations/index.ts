@@ -4,6 +4,7 @@ import { Migration20261124141734_outbox } from './Migration20261124141734_outbox
 import { Migration20261124143646_security_events } from './Migration20261124143646_security_events';
 import { Migration20261130120000_pending_registrations_and_mail_expiry } from './Migration20261130120000_pending_registrations_and_mail_expiry';
 import { Migration20261130140000_refresh_counters } from './Migration20261130140000_refresh_counters';
+import { Migration20261205100000_roles_and_account } from './Migration20261205100000_roles_and_account';
 
 /** Applied in this order; `npm run migration:create` writes a new file, then list it here. */
 export const migrationsList: MigrationObject[] = [
@@ -12,4 +13,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261124143646_security_events', class: Migration20261124143646_security_events },
   { name: 'Migration20261130120000_pending_registrations_and_mail_expiry', class: Migration20261130120000_pending_registrations_and_mail_expiry },
   { name: 'Migration20261130140000_refresh_counters', class: Migration20261130140000_refresh_counters },
+  { name: 'Migration20261205100000_roles_and_account', class: Migration20261205100000_roles_and_account },
 ];
