@@ -9,6 +9,7 @@ import { RateLimits } from './abuse/rate-limits';
 import { AccessTokens } from './auth/access-tokens';
 import { Authenticator } from './auth/authenticate';
 import { loadKeyRing } from './auth/keys';
+import { LoginCodeService } from './auth/login-code.service';
 import { LoginService } from './auth/login.service';
 import { PasswordService } from './auth/password.service';
 import { RefreshService } from './auth/refresh.service';
@@ -21,6 +22,7 @@ import { PasswordHasher } from './crypto/password-hasher';
 import { Database } from './db/database';
 import { entities } from './entities';
 import { mountGraphql } from './graphql/apollo';
+import { AccountResolver } from './graphql/account.resolver';
 import { AdminResolver } from './graphql/admin.resolver';
 import { AuthResolver } from './graphql/auth.resolver';
 import { contextFactory } from './graphql/context';
@@ -128,6 +130,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       new SessionResolver(new SessionService({ sessions, securityLog })),
       new UserResolver(new SecurityTimeline()),
       new AdminResolver(admin),
+      new AccountResolver(new LoginCodeService({ budgets, codes, mailer, sessions, securityLog, issuer })),
     ];
 
     // The edges.

@@ -4,7 +4,7 @@ import type { Locale } from '../config';
 import { parseCode } from '../codes/code-format';
 import { CodePurpose, type CodeStore } from '../codes/code.store';
 import type { PasswordHasher } from '../crypto/password-hasher';
-import { AccountDisabledError, InvalidCredentialsError, RateLimitedError, SessionRevokedError } from '../errors';
+import { AccountDisabledError, InvalidCredentialsError, SessionRevokedError } from '../errors';
 import type { Mailer } from '../mail/mailer';
 import { SecurityEventType, type SecurityLog } from '../security/security-log';
 import type { SessionStore } from '../sessions/session.store';
@@ -13,6 +13,7 @@ import { parseEmail } from '../users/email-address';
 import { User } from '../users/user.entity';
 import type { ClientInfo, Viewer } from '../viewer/viewer';
 import { checkPassword } from './password-policy';
+import { quietCodeRequest } from './quiet-code-request';
 import type { IssuedToken, TokenIssuer } from './token-issuer';
 
 export interface PasswordDeps {
@@ -26,12 +27,6 @@ export interface PasswordDeps {
   issuer: TokenIssuer;
 }
 
-/**
- * requestPasswordReset answers no sooner than this, whichever path it took, so the time
- * to answer does not tell a registered address from an unknown one.
- */
-const RESET_REQUEST_FLOOR_MS = 150;
-
 /** Forgotten password (code by mail) and a signed-in password change. */
 export class PasswordService {
   constructor(private readonly deps: PasswordDeps) {}
@@ -40,25 +35,21 @@ export class PasswordService {
     const started = Date.now();
     const email = parseEmail(rawEmail);
     const { codes, mailer, budgets } = this.deps;
-    try {
-      // Within the cooldown nothing is sent, to anyone; the earlier code still works.
-      await budgets.checkCooldown('password_reset', email);
-      await em.transactional(async (tx) => {
+    return quietCodeRequest(
+      em,
+      budgets,
+      'password_reset',
+      email,
+      async (tx) => {
         // Only verified accounts can reset; anyone else gets the same `true` and no mail.
         const user = await tx.findOne(User, { email, emailVerified: true });
         if (!user || !(await budgets.takeCodeMail(email))) return;
         const issued = await codes.issue(tx, user.id, CodePurpose.PasswordReset);
         if (locale) user.locale = locale;
         mailer.passwordResetCode(tx, user, issued);
-      });
-      await budgets.codeAsked('password_reset', email);
-    } catch (error) {
-      // Any refusal here would reveal that the account exists: the answer is always `true`.
-      if (!(error instanceof RateLimitedError)) throw error;
-    }
-    const wait = RESET_REQUEST_FLOOR_MS - (Date.now() - started);
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    return true;
+      },
+      started,
+    );
   }
 
   /** Sets a new password with the mailed code; every session ends and a fresh one starts. */

@@ -17,9 +17,11 @@ export const MUTATION_POLICIES: Readonly<Record<string, MutationPolicy>> = {
   register: { ip: 'auth' },
   resendVerificationCode: { ip: 'auth' },
   requestPasswordReset: { ip: 'auth' },
+  requestLoginCode: { ip: 'auth' },
   // Wrong codes are counted per address across codes here, and per code in the database (CODE_MAX_ATTEMPTS).
   verifyEmail: { ip: 'auth', account: 'email', budget: 'codes' },
   resetPassword: { ip: 'auth', account: 'email', budget: 'codes' },
+  loginWithCode: { ip: 'auth', account: 'email', budget: 'codes' },
   refreshToken: { ip: 'refresh' },
 };
 

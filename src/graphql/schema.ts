@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
+import { AccountResolver } from './account.resolver';
 import { AdminResolver } from './admin.resolver';
 import { AuthResolver } from './auth.resolver';
 import { authChecker } from './auth-checker';
 import { SessionResolver } from './session.resolver';
 import { UserResolver } from './user.resolver';
 
-export const resolvers = [AuthResolver, SessionResolver, UserResolver, AdminResolver] as const;
+export const resolvers = [AuthResolver, SessionResolver, UserResolver, AdminResolver, AccountResolver] as const;
 
 /**
  * The schema from the resolvers. type-graphql's container hands each resolver class its
