@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { DestinationStream } from 'pino';
 import { AddressBudgets } from './abuse/address-budgets';
+import { AccountDeletionService } from './account/account-deletion.service';
+import { EmailChangeService } from './account/email-change.service';
 import { AdminService } from './admin/admin.service';
 import { LimiterStore } from './abuse/limiter-store';
 import { RateLimits } from './abuse/rate-limits';
@@ -130,7 +132,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       new SessionResolver(new SessionService({ sessions, securityLog })),
       new UserResolver(new SecurityTimeline()),
       new AdminResolver(admin),
-      new AccountResolver(new LoginCodeService({ budgets, codes, mailer, sessions, securityLog, issuer })),
+      new AccountResolver(
+        new LoginCodeService({ budgets, codes, mailer, sessions, securityLog, issuer }),
+        new EmailChangeService({ budgets, codes, mailer, securityLog }),
+        new AccountDeletionService({ users, mailer, log: server.log }),
+      ),
     ];
 
     // The edges.

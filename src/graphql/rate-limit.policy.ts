@@ -18,10 +18,12 @@ export const MUTATION_POLICIES: Readonly<Record<string, MutationPolicy>> = {
   resendVerificationCode: { ip: 'auth' },
   requestPasswordReset: { ip: 'auth' },
   requestLoginCode: { ip: 'auth' },
+  requestEmailChange: { ip: 'auth' },
   // Wrong codes are counted per address across codes here, and per code in the database (CODE_MAX_ATTEMPTS).
   verifyEmail: { ip: 'auth', account: 'email', budget: 'codes' },
   resetPassword: { ip: 'auth', account: 'email', budget: 'codes' },
   loginWithCode: { ip: 'auth', account: 'email', budget: 'codes' },
+  confirmEmailChange: { ip: 'auth', account: 'viewer', budget: 'codes' },
   refreshToken: { ip: 'refresh' },
 };
 
@@ -33,6 +35,7 @@ export const RATE_LIMIT_EXEMPT: Readonly<Record<string, string>> = {
   logout: 'ends a session; it needs that session refresh token, and guessing one is 256 bits of work',
   logoutAll: 'needs a live access token and only ends the caller own sessions',
   revokeSession: 'needs a live access token and only ends the caller own sessions',
+  deleteAccount: 'needs a live access token and only erases the caller own account',
   setUserRoles: 'needs a live access token of an administrator',
   disableUser: 'needs a live access token of an administrator',
   enableUser: 'needs a live access token of an administrator',

@@ -60,6 +60,11 @@ export class Mailer {
     this.outbox.enqueue(em, { kind: 'email-change-attempt', to: to.email, locale: to.locale });
   }
 
+  /** Drops every mail still waiting to go to these addresses (an account being deleted). */
+  dropPending(em: EntityManager, recipients: readonly string[]): Promise<number> {
+    return this.outbox.dropPending(em, recipients);
+  }
+
   /** The goodbye: the account and everything it held are gone. */
   accountDeleted(em: EntityManager, to: Recipient): void {
     this.outbox.enqueue(em, { kind: 'account-deleted', to: to.email, locale: to.locale });

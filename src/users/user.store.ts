@@ -54,6 +54,15 @@ export class UserStore {
   }
 
   /**
+   * Deletes the account and, through the foreign keys' cascades, every row that references it
+   * (sessions, codes, security events, and what later features hang on users); in the
+   * caller's transaction. Returns whether there was an account to delete.
+   */
+  async deleteAccount(em: EntityManager, userId: string): Promise<boolean> {
+    return (await sqlCount(em, 'delete from users where id = ?', [userId])) > 0;
+  }
+
+  /**
    * Deletes up to `limit` registrations never verified within `retentionSeconds`, with their
    * codes, sessions and events (foreign keys cascade); returns how many. The address can then
    * sign up afresh.

@@ -17,7 +17,20 @@ const login = (server: TestServer, email: string, password: string, headers?: Re
 describe('rate limit policy', () => {
   it('covers every auth mutation of the API contract', () => {
     expect(Object.keys(MUTATION_POLICIES).sort()).toEqual(
-      ['changePassword', 'login', 'refreshToken', 'register', 'requestPasswordReset', 'resendVerificationCode', 'resetPassword', 'verifyEmail'].sort(),
+      [
+        'changePassword',
+        'confirmEmailChange',
+        'login',
+        'loginWithCode',
+        'refreshToken',
+        'register',
+        'requestEmailChange',
+        'requestLoginCode',
+        'requestPasswordReset',
+        'resendVerificationCode',
+        'resetPassword',
+        'verifyEmail',
+      ].sort(),
     );
   });
 
