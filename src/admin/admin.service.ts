@@ -39,7 +39,10 @@ export class AdminService {
   async list(em: EntityManager, first: number, after: string | null | undefined, query: string | null | undefined): Promise<UserPage> {
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) throw new BadUserInputError('first', `first must be from 1 to ${MAX_PAGE}`);
     const emailPrefix = query?.trim().toLowerCase() || null;
-    if (emailPrefix && emailPrefix.length > 254) throw new BadUserInputError('query', 'query must be at most 254 characters');
+    // NUL cannot travel in a PostgreSQL text parameter; no address holds one anyway.
+    if (emailPrefix && (emailPrefix.length > 254 || emailPrefix.includes('\0'))) {
+      throw new BadUserInputError('query', 'query must be at most 254 characters, without NUL');
+    }
     const rows = await this.deps.users.list(em, { limit: first + 1, after: after == null ? null : decodeCursor(after), emailPrefix });
     const edges = rows.slice(0, first).map((row) => ({ cursor: encodeCursor(row.position), node: row.user }));
     return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };

@@ -126,11 +126,12 @@ describe('users and user', () => {
     expect(response.data!.users.edges).toEqual([]);
   });
 
-  it('refuses a cursor it did not make and a page size out of range', async () => {
+  it('refuses a cursor it did not make, a page size out of range and a NUL in the query', async () => {
     const admin = await signedInAdmin();
     const headers = bearer(admin.token.accessToken);
     expect((await server.gql(USERS, { after: 'bm9wZQ' }, headers)).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
     expect((await server.gql(USERS, { first: 0 }, headers)).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+    expect((await server.gql(USERS, { query: 'a\u0000' }, headers)).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'query' });
   });
 
   it('finds one account by id, and null for an id that names none', async () => {
