@@ -17,5 +17,6 @@ module.exports = {
     ],
   },
   globalSetup: '<rootDir>/test/support/global-setup.js',
+  globalTeardown: '<rootDir>/test/support/global-teardown.js',
   testTimeout: 60_000,
 };

@@ -33,11 +33,13 @@ import { guardMutations } from './graphql/rate-limit.guard';
 import { createSchema } from './graphql/schema';
 import { SessionResolver } from './graphql/session.resolver';
 import { UserResolver } from './graphql/user.resolver';
+import { registerCors } from './http/cors';
 import { registerHealthRoutes } from './http/health';
 import { registerIdeRoutes } from './http/ide';
 import { registerJwksRoute } from './http/jwks';
 import { loggerOptions } from './http/logging';
 import { registerMetricsRoute } from './http/metrics';
+import { OriginPolicy } from './http/origins';
 import { createHttpServer } from './http/server';
 import { Mailer } from './mail/mailer';
 import { Outbox } from './mail/outbox';
@@ -76,6 +78,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // Keys first: a bad key file stops boot before anything starts.
   const keys = loadKeyRing(config);
   const server = createHttpServer(config.http, loggerOptions(config.log, options.logStream));
+  // Before any route, so every route answers preflights the same way.
+  const origins = new OriginPolicy(config.http);
+  await registerCors(server, origins);
   const database = await Database.open(config.database, config.dataDir, entities);
   let limiterStore: LimiterStore | null = null;
   try {
@@ -164,7 +169,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     // In production a scrape endpoint is opened on purpose, never by default.
     else if (metrics) server.log.warn({}, 'GET /metrics is off: in production it needs METRICS_TOKEN (or set METRICS_ENABLED=false)');
     const authenticator = new Authenticator(tokens, sessions);
-    await mountGraphql(server, schema, config, contextFactory(database, authenticator), metrics ? [new MetricsPlugin(metrics, schema).plugin()] : []);
+    const browserSessions = { cookie: config.refreshCookie, refreshTtl: config.sessions.refreshTtl, origins };
+    await mountGraphql(
+      server,
+      schema,
+      config,
+      contextFactory(database, authenticator, browserSessions),
+      metrics ? [new MetricsPlugin(metrics, schema).plugin()] : [],
+    );
 
     let closing: Promise<void> | undefined;
     return {

@@ -6,7 +6,7 @@ export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   /** No live access token, or a refresh token that is unknown or expired. */
   UNAUTHENTICATED: 'UNAUTHENTICATED',
-  /** Authenticated, but the target belongs to someone else. */
+  /** Authenticated, but the target belongs to someone else; or (`reason: ORIGIN_NOT_ALLOWED`) a cookie call from a foreign origin. */
   FORBIDDEN: 'FORBIDDEN',
   /** Registration for a verified address, only when REVEAL_EMAIL_TAKEN=true. */
   EMAIL_TAKEN: 'EMAIL_TAKEN',
@@ -55,6 +55,13 @@ export class UnauthenticatedError extends ClientError {
 export class ForbiddenError extends ClientError {
   constructor(message = 'Not allowed') {
     super(ErrorCode.FORBIDDEN, message);
+  }
+}
+
+/** A call that would use the refresh cookie, from an Origin that is neither this server's own nor in CORS_ORIGINS. */
+export class OriginNotAllowedError extends ClientError {
+  constructor() {
+    super(ErrorCode.FORBIDDEN, 'This origin may not use the session cookie', { reason: 'ORIGIN_NOT_ALLOWED' });
   }
 }
 

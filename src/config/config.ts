@@ -19,6 +19,17 @@ export interface HttpConfig {
   readonly shutdownTimeout: number;
   readonly graphqlIde: boolean;
   readonly introspection: boolean;
+  /** PUBLIC_URL's origin: this server as browsers reach it; null means the origin of the request's Host. */
+  readonly publicOrigin: string | null;
+  /** CORS_ORIGINS: the origins allowed credentialed cross-origin calls (none by default). */
+  readonly corsOrigins: readonly string[];
+}
+
+/** The refresh token of a browser session, in an HttpOnly cookie (`x-token-delivery: cookie`). */
+export interface RefreshCookieConfig {
+  readonly name: string;
+  readonly sameSite: 'strict' | 'lax' | 'none';
+  readonly secure: boolean;
 }
 
 export interface LogConfig {
@@ -151,6 +162,7 @@ export interface Config {
   readonly redisUrl: string | null;
   readonly jwt: JwtConfig;
   readonly sessions: SessionConfig;
+  readonly refreshCookie: RefreshCookieConfig;
   readonly maintenance: MaintenanceConfig;
   readonly codes: CodeConfig;
   readonly argon2: Argon2Config;

@@ -63,6 +63,8 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       shutdownTimeout: read.integer('SHUTDOWN_TIMEOUT', 10, 1, 600),
       graphqlIde: read.boolean('GRAPHQL_IDE', !production),
       introspection: read.boolean('GRAPHQL_INTROSPECTION', !production),
+      publicOrigin: read.publicOrigin('PUBLIC_URL'),
+      corsOrigins: read.origins('CORS_ORIGINS', production),
     },
     log: {
       level: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, nodeEnv === 'test' ? 'silent' : 'info'),
@@ -106,6 +108,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       maxLifetime: read.integer('SESSION_MAX_LIFETIME', 30 * 24 * 3600, 1, 10 * 365 * 24 * 3600),
       reuseGrace: read.integer('REFRESH_REUSE_GRACE', 10, 0, 300),
     },
+    refreshCookie: readRefreshCookie(read, production),
     maintenance: {
       interval: read.integer('MAINTENANCE_INTERVAL', 60, 1, 24 * 3600),
       sessionRetention: read.integer('SESSION_RETENTION', 3 * 24 * 3600, 1, 10 * 365 * 24 * 3600),
@@ -161,6 +164,29 @@ export function loadConfig(env: Env = readEnvironment()): Config {
   secrets.persist();
   return deepFreeze(config);
 }
+
+// RFC 6265 cookie-name characters (an HTTP token).
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/;
+
+/**
+ * The browser-session cookie. Secure may be off only outside production (plain-http development
+ * on a host other than localhost); then the default name drops `__Host-`, which requires Secure.
+ */
+function readRefreshCookie(read: Reader, production: boolean): Config['refreshCookie'] {
+  const secure = read.boolean('REFRESH_COOKIE_SECURE', true);
+  if (!secure && production) throw new ConfigError('REFRESH_COOKIE_SECURE', 'must be true in production: the refresh cookie must never travel over plain http');
+  const sameSite = read.oneOf('REFRESH_COOKIE_SAMESITE', ['strict', 'lax', 'none'] as const, 'strict');
+  if (sameSite === 'none' && !secure)
+    throw new ConfigError('REFRESH_COOKIE_SAMESITE', 'none requires REFRESH_COOKIE_SECURE=true (browsers drop an insecure SameSite=None cookie)');
+  const name = read.string('REFRESH_COOKIE_NAME', secure ? '__Host-girok_refresh' : 'girok_refresh');
+  if (!COOKIE_NAME.test(name))
+    throw new ConfigError('REFRESH_COOKIE_NAME', `must be 1 to 64 cookie-name characters (letters, digits, !#$%&'*+-.^_\`|~), got "${name}"`);
+  if (!secure && /^__(host|secure)-/i.test(name))
+    throw new ConfigError('REFRESH_COOKIE_NAME', `a __Host- or __Secure- name requires REFRESH_COOKIE_SECURE=true, got "${name}"`);
+  return { name, sameSite, secure };
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 class Reader {
   constructor(private readonly env: Env) {}
@@ -218,6 +244,34 @@ class Reader {
       throw new ConfigError(name, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}, got ${parsed.protocol}//`);
     }
     return raw;
+  }
+
+  /** The origin of an optional http(s) URL (PUBLIC_URL may carry a path; the origin is what browsers compare). */
+  publicOrigin(name: string): string | null {
+    return this.url(name, ['http:', 'https:']) === null ? null : new URL(this.optional(name)!).origin;
+  }
+
+  /**
+   * A comma list of exact origins (`https://app.example.com`): no wildcard, path or credentials,
+   * since each one is trusted with credentials. In production a plain-http origin is refused
+   * unless it is loopback: anyone on its network could run script there with the user's session.
+   */
+  origins(name: string, production: boolean): string[] {
+    return this.list(name).map((raw) => {
+      let parsed: URL | null = null;
+      try {
+        parsed = new URL(raw);
+      } catch {
+        // reported below
+      }
+      if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== raw.replace(/\/$/, '').toLowerCase()) {
+        throw new ConfigError(name, `must list exact origins like https://app.example.com (scheme, host and port, no path or wildcard), got "${raw}"`);
+      }
+      if (production && parsed.protocol === 'http:' && !LOOPBACK_HOSTS.has(parsed.hostname)) {
+        throw new ConfigError(name, `must list https origins in production (plain http only for localhost), got "${raw}"`);
+      }
+      return parsed.origin;
+    });
   }
 
   /** An optional shared secret for a bearer header: at least 16 characters, no whitespace. */

@@ -4,6 +4,7 @@ import type { LoginService } from '../auth/login.service';
 import type { PasswordService } from '../auth/password.service';
 import type { RefreshService } from '../auth/refresh.service';
 import type { RegistrationService } from '../auth/registration.service';
+import { UnauthenticatedError } from '../errors';
 import type { Viewer } from '../viewer/viewer';
 import { CurrentViewer } from './auth-checker';
 import { ChangePasswordInput, LoginInput, RegisterInput, ResetPasswordInput, VerifyEmailInput } from './auth.inputs';
@@ -40,17 +41,25 @@ export class AuthResolver {
 
   @Mutation(() => Token, { description: 'Checks the emailed code; a verified account is logged in at once.' })
   verifyEmail(@Arg('input', () => VerifyEmailInput) input: VerifyEmailInput, @Ctx() ctx: RequestContext): Promise<Token> {
-    return this.registration.verifyEmail(ctx.em, input, ctx.client);
+    return ctx.tokens.deliver(() => this.registration.verifyEmail(ctx.em, input, ctx.client));
   }
 
   @Mutation(() => Token)
   login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() ctx: RequestContext): Promise<Token> {
-    return this.logins.login(ctx.em, input, ctx.client);
+    return ctx.tokens.deliver(() => this.logins.login(ctx.em, input, ctx.client));
   }
 
   @Mutation(() => Token, { description: 'Exchanges a refresh token for a new pair; the old one is spent.' })
-  refreshToken(@Arg('refreshToken', () => String) refreshToken: string, @Ctx() ctx: RequestContext): Promise<Token> {
-    return this.refreshes.refresh(ctx.em, refreshToken, ctx.client);
+  refreshToken(
+    @Arg('refreshToken', () => String, { nullable: true, description: 'Omitted: the one in the HttpOnly cookie, and the next one goes back there.' })
+    refreshToken: string | null,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Token> {
+    return ctx.tokens.deliver(() => {
+      const presented = ctx.tokens.refreshToken(refreshToken);
+      if (presented === null) throw new UnauthenticatedError('No refresh token: pass refreshToken, or send the session cookie');
+      return this.refreshes.refresh(ctx.em, presented, ctx.client);
+    });
   }
 
   @Mutation(() => Boolean, { description: 'Mails a reset code to a verified account. Always true, so it reveals no account.' })
@@ -64,7 +73,7 @@ export class AuthResolver {
 
   @Mutation(() => Token, { description: 'Sets a new password with the mailed code; ends every session and starts a new one.' })
   resetPassword(@Arg('input', () => ResetPasswordInput) input: ResetPasswordInput, @Ctx() ctx: RequestContext): Promise<Token> {
-    return this.passwords.reset(ctx.em, input, ctx.client);
+    return ctx.tokens.deliver(() => this.passwords.reset(ctx.em, input, ctx.client));
   }
 
   @Authorized()
@@ -74,6 +83,6 @@ export class AuthResolver {
     @CurrentViewer() viewer: Viewer,
     @Ctx() ctx: RequestContext,
   ): Promise<Token> {
-    return this.passwords.change(ctx.em, viewer, input, ctx.client);
+    return ctx.tokens.deliver(() => this.passwords.change(ctx.em, viewer, input, ctx.client));
   }
 }

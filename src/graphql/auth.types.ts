@@ -1,16 +1,20 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { GraphQLDateTimeISO } from 'graphql-scalars';
 import { User } from '../users/user.entity';
-import type { IssuedToken } from '../auth/token-issuer';
+import type { DeliveredToken } from './token-delivery';
 import type { RegistrationReceipt } from '../auth/registration.service';
 
 @ObjectType({ description: 'A signed-in session: a short-lived access JWT and a rotating refresh token.' })
-export class Token implements IssuedToken {
+export class Token implements DeliveredToken {
   @Field({ description: 'JWT for `Authorization: Bearer …`.' })
   accessToken!: string;
 
-  @Field({ description: 'Opaque; exchange it once with `refreshToken`. Each use returns a new one.' })
-  refreshToken!: string;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Opaque; exchange it once with `refreshToken`. Each use returns a new one. Null with `x-token-delivery: cookie`: it is in the HttpOnly cookie.',
+  })
+  refreshToken!: string | null;
 
   @Field(() => String, { description: 'Always `Bearer`.' })
   tokenType!: 'Bearer';
@@ -19,7 +23,7 @@ export class Token implements IssuedToken {
   expiresIn!: number;
 
   @Field(() => User)
-  user!: IssuedToken['user'];
+  user!: DeliveredToken['user'];
 }
 
 @ObjectType({ description: 'A code is on its way to this address.' })

@@ -1,9 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth/authenticate';
-import { matchLocale, type Locale } from '../config';
+import { matchLocale, type Locale, type RefreshCookieConfig } from '../config';
 import type { Database } from '../db/database';
+import type { OriginPolicy } from '../http/origins';
 import type { ClientInfo, Viewer } from '../viewer/viewer';
+import { TokenDelivery } from './token-delivery';
 
 /**
  * Per request: where it came from, its own EntityManager (forked on first use, so a request
@@ -13,6 +15,8 @@ export class RequestContext {
   readonly client: ClientInfo;
   readonly requestId: string;
   readonly log: FastifyBaseLogger;
+  /** Where this request's refresh token comes from and goes to: the body, or the HttpOnly cookie. */
+  readonly tokens: TokenDelivery;
   private fork?: EntityManager;
   private viewerLoad?: Promise<Viewer | null>;
 
@@ -20,7 +24,9 @@ export class RequestContext {
     private readonly database: Database,
     private readonly authenticator: Authenticator,
     private readonly request: FastifyRequest,
+    tokens: TokenDelivery,
   ) {
+    this.tokens = tokens;
     const userAgent = request.headers['user-agent'];
     this.client = { ip: request.ip ?? null, userAgent: typeof userAgent === 'string' ? userAgent : null };
     this.requestId = String(request.id);
@@ -46,7 +52,19 @@ export class RequestContext {
   }
 }
 
+/** How browser sessions carry the refresh token (see token-delivery.ts). */
+export interface BrowserSessionSettings {
+  readonly cookie: RefreshCookieConfig;
+  readonly refreshTtl: number;
+  readonly origins: OriginPolicy;
+}
+
 /** Builds the context of one request; createApp makes one and hands it to the GraphQL route. */
-export function contextFactory(database: Database, authenticator: Authenticator): (request: FastifyRequest) => Promise<RequestContext> {
-  return async (request) => new RequestContext(database, authenticator, request);
+export function contextFactory(
+  database: Database,
+  authenticator: Authenticator,
+  browser: BrowserSessionSettings,
+): (request: FastifyRequest, reply: FastifyReply) => Promise<RequestContext> {
+  return async (request, reply) =>
+    new RequestContext(database, authenticator, request, new TokenDelivery(browser.cookie, browser.refreshTtl, browser.origins, request, reply));
 }

@@ -21,14 +21,25 @@ export class SessionResolver {
   }
 
   @Mutation(() => Boolean, { description: "Ends the refresh token's session; false if the token is unknown." })
-  logout(@Arg('refreshToken', () => String) refreshToken: string, @Ctx() ctx: RequestContext): Promise<boolean> {
-    return this.service.logout(ctx.em, refreshToken, ctx.client);
+  async logout(
+    @Arg('refreshToken', () => String, { nullable: true, description: 'Omitted: the one in the HttpOnly cookie, which is cleared.' })
+    refreshToken: string | null,
+    @Ctx() ctx: RequestContext,
+  ): Promise<boolean> {
+    const presented = ctx.tokens.refreshToken(refreshToken);
+    try {
+      return presented !== null && (await this.service.logout(ctx.em, presented, ctx.client));
+    } finally {
+      // A malformed or unknown cookie is dropped too: it can never sign anyone in.
+      ctx.tokens.clear();
+    }
   }
 
   @Authorized()
   @Mutation(() => Boolean, { description: 'Ends every session of the viewer, this one included.' })
   async logoutAll(@CurrentViewer() viewer: Viewer, @Ctx() ctx: RequestContext): Promise<boolean> {
     await this.service.logoutAll(ctx.em, viewer, ctx.client);
+    ctx.tokens.clear();
     return true;
   }
 

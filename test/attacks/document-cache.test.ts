@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { seedEmbeddedDatabase } from '../support/database';
 import { startInstances, stopInstances, isAlive, type Instance } from '../cluster/instances';
 
 // Finding 8: distinct anonymous documents must not grow the heap without bound.
@@ -11,6 +12,7 @@ let server: Instance;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'girok-soak-'));
+  await seedEmbeddedDatabase(dataDir);
   // A process of its own with a capped heap: a cache that grows past it crashes the process.
   [server] = await startInstances(
     ['soak'],

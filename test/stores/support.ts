@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database } from '../../src/db/database';
+import { seedEmbeddedDatabase } from '../support/database';
 import { sql } from '../../src/db/sql';
 import { entities } from '../../src/entities';
 import type { ViewerUser } from '../../src/viewer/viewer';
@@ -10,6 +11,7 @@ import type { ViewerUser } from '../../src/viewer/viewer';
 /** A migrated embedded PGlite of its own, for tests that call a store directly. */
 export async function openEmbeddedDatabase(): Promise<{ database: Database; close: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'girok-store-'));
+  await seedEmbeddedDatabase(dataDir);
   const database = await Database.open({ url: null, poolSize: 4, migrateOnBoot: true, preparedStatements: true }, dataDir, entities);
   await database.migrate();
   return {

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { Database } from '../../src/db/database';
 import { startEmbeddedDatabase } from '../../src/db/embedded';
+import { entities } from '../../src/entities';
 
 /** The PostgreSQL server tests make their databases on when they need a real one. */
 export const ADMIN_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -47,12 +49,52 @@ export async function withClient<T>(url: string, work: (client: Client) => Promi
 }
 
 /**
+ * Gives an embedded data directory the run's migrated template database, so the app opens a
+ * ready database instead of running PGlite's initdb (seconds of WASM) in every test file, as
+ * PostgreSQL's CREATE DATABASE copies template1. The first caller of the run makes the
+ * template (under a lock, in the folder the global setup named); the others wait and copy it.
+ * Does nothing on a real PostgreSQL run, or when the directory already has a database. A new
+ * user's first boot is still tested as it is, in test/embedded.test.ts.
+ */
+export async function seedEmbeddedDatabase(dataDir: string): Promise<void> {
+  const root = process.env.GIROK_TEST_PGLITE_TEMPLATE;
+  if (!root || existsSync(join(dataDir, 'pg'))) return;
+  const template = await pgliteTemplate(root);
+  if (template) cpSync(template, join(dataDir, 'pg'), { recursive: true });
+}
+
+async function pgliteTemplate(root: string): Promise<string | null> {
+  const ready = join(root, 'ready');
+  const data = join(root, 'data');
+  const deadline = Date.now() + 300_000;
+  while (!existsSync(ready)) {
+    try {
+      mkdirSync(join(root, 'building'));
+    } catch {
+      // Another test file is making it; if it never finishes, boot without a template.
+      if (Date.now() > deadline) return null;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      continue;
+    }
+    const database = await Database.open({ url: null, poolSize: 2, migrateOnBoot: true, preparedStatements: false }, data, entities);
+    try {
+      await database.migrate();
+    } finally {
+      await database.close();
+    }
+    writeFileSync(ready, '');
+  }
+  return join(data, 'pg');
+}
+
+/**
  * A database several apps or processes reach by URL: a new database on TEST_DATABASE_URL's
  * server, or an embedded PGlite that this test process serves on a loopback port.
  */
 export async function createSharedDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   if (process.env.TEST_DATABASE_URL) return createPostgresDatabase('girok_test_shared');
   const dataDir = mkdtempSync(join(tmpdir(), 'girok-shared-pglite-'));
+  await seedEmbeddedDatabase(dataDir);
   const embedded = await startEmbeddedDatabase(dataDir);
   return {
     url: embedded.url,

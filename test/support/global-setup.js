@@ -3,7 +3,9 @@
  * Redis, Chromium), says so in one line, and passes it to every test file through the
  * environment; test/support/requirements.ts turns it into a skip with the reason printed.
  */
-const { existsSync } = require('node:fs');
+const { existsSync, mkdtempSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
 const { connect } = require('node:net');
 
 module.exports = async function globalSetup() {
@@ -14,6 +16,11 @@ module.exports = async function globalSetup() {
     : 'it needs a real PostgreSQL: set TEST_DATABASE_URL (the default run uses embedded PGlite)';
   process.env.GIROK_TEST_REDIS_SERVER = onPath('redis-server') ? '' : 'the redis-server program is not installed (apt-get install -y redis-server)';
   process.env.GIROK_TEST_CHROMIUM = existsSync('/usr/bin/chromium') ? '' : '/usr/bin/chromium is missing (apt-get install -y chromium)';
+  // Where the first test file that needs one makes the run's migrated PGlite template; the
+  // others copy it (test/support/database.ts, seedEmbeddedDatabase).
+  if (!process.env.TEST_DATABASE_URL && !process.env.GIROK_TEST_PGLITE_TEMPLATE) {
+    process.env.GIROK_TEST_PGLITE_TEMPLATE = mkdtempSync(join(tmpdir(), 'girok-template-'));
+  }
   const database = process.env.TEST_DATABASE_URL
     ? `PostgreSQL at ${new URL(process.env.TEST_DATABASE_URL).host} (TEST_DATABASE_URL)`
     : 'embedded PGlite (no TEST_DATABASE_URL)';

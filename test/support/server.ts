@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type App, type AppOptions } from '../../src/app';
 import { loadConfig } from '../../src/config';
-import { createTestDatabase, type TestDatabase } from './database';
+import { createTestDatabase, seedEmbeddedDatabase, type TestDatabase } from './database';
 import { startSmtpCapture, type CapturedMail, type SmtpCapture } from './smtp';
 
 export interface GraphqlResponse<T = Record<string, any>> {
@@ -45,6 +45,7 @@ export async function startTestServer(env: Record<string, string> = {}, database
   const db = database ?? (await createTestDatabase());
   const smtp = await startSmtpCapture();
   const dataDir = mkdtempSync(join(tmpdir(), 'girok-test-'));
+  if (!db.url && !env.DATABASE_URL) await seedEmbeddedDatabase(dataDir);
   const config = loadConfig({
     ...TEST_ENV,
     DATA_DIR: dataDir,

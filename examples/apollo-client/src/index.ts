@@ -1,4 +1,6 @@
 export { createGirokClient, type GirokClient, type GirokClientOptions } from './client';
 export { Refresher, type SessionEndedHandler } from './refresher';
-export { MemoryTokenStore, tokenPair, type TokenPair, type TokenStore } from './token-store';
+export { MemoryTokenStore, refreshDue, tokenPair, type TokenPair, type TokenStore } from './token-store';
 export * from './generated/graphql';
+export { createBrowserClient, type BrowserClient, type BrowserClientOptions } from './browser-client';
+export { COOKIE_DELIVERY, CookieSession, type AccessGrant } from './cookie-session';

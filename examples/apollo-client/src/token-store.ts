@@ -26,10 +26,17 @@ export class MemoryTokenStore implements TokenStore {
 }
 
 /**
- * The pair from a Token payload. The refresh is due a little before the access token expires
- * (10% of its lifetime, at most 30 s), so a request rarely goes out with a token about to die.
+ * The pair from a Token payload (bearer mode: the refresh token is in the body). The refresh is
+ * due a little before the access token expires (10% of its lifetime, at most 30 s), so a
+ * request rarely goes out with a token about to die.
  */
-export function tokenPair(token: { accessToken: string; refreshToken: string; expiresIn: number }, now = Date.now()): TokenPair {
-  const lifetime = token.expiresIn * 1000;
-  return { accessToken: token.accessToken, refreshToken: token.refreshToken, refreshAt: now + lifetime - Math.min(30_000, lifetime / 10) };
+export function tokenPair(token: { accessToken: string; refreshToken: string | null; expiresIn: number }, now = Date.now()): TokenPair {
+  if (token.refreshToken === null) throw new Error('No refresh token in the answer: a bearer client must not send x-token-delivery: cookie');
+  return { accessToken: token.accessToken, refreshToken: token.refreshToken, refreshAt: refreshDue(token.expiresIn, now) };
+}
+
+/** Epoch milliseconds at which an access token that lives `expiresIn` seconds is due for a refresh. */
+export function refreshDue(expiresIn: number, now = Date.now()): number {
+  const lifetime = expiresIn * 1000;
+  return now + lifetime - Math.min(30_000, lifetime / 10);
 }
