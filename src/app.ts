@@ -3,11 +3,15 @@ import type { FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { DestinationStream } from 'pino';
 import { AddressBudgets } from './abuse/address-budgets';
+import { AccountDeletionService } from './account/account-deletion.service';
+import { EmailChangeService } from './account/email-change.service';
+import { AdminService } from './admin/admin.service';
 import { LimiterStore } from './abuse/limiter-store';
 import { RateLimits } from './abuse/rate-limits';
 import { AccessTokens } from './auth/access-tokens';
 import { Authenticator } from './auth/authenticate';
 import { loadKeyRing } from './auth/keys';
+import { LoginCodeService } from './auth/login-code.service';
 import { LoginService } from './auth/login.service';
 import { PasswordService } from './auth/password.service';
 import { RefreshService } from './auth/refresh.service';
@@ -23,6 +27,8 @@ import { SealRing } from './crypto/seal';
 import { Database } from './db/database';
 import { entities } from './entities';
 import { mountGraphql } from './graphql/apollo';
+import { AccountResolver } from './graphql/account.resolver';
+import { AdminResolver } from './graphql/admin.resolver';
 import { AuthResolver } from './graphql/auth.resolver';
 import { contextFactory } from './graphql/context';
 import { MetricsPlugin } from './graphql/metrics.plugin';
@@ -70,6 +76,8 @@ export interface App {
   readonly realtime: { counts(): { sockets: number; subscriptions: number } } | null;
   /** Account creation for operators (`npm run user:create`). */
   readonly registration: RegistrationService;
+  /** Roles and disabling for operators (`npm run user:create -- --admin`). */
+  readonly admin: AdminService;
   /** Starts listening (and the mail worker); resolves to the GraphQL endpoint URL. */
   listen(): Promise<string>;
   /** Stops accepting, finishes in-flight requests and the in-flight mail, closes the database. */
@@ -123,6 +131,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const totpSeal = new SealRing(config.encryptionKey, config.encryptionKeyPrevious, 'girok totp secret');
     const secondFactor = new SecondFactor({ factors: mfaFactors, seal: totpSeal, recoverySecret: config.codes.secret, securityLog });
     const signIn = new SignIn({ sessions, factors: mfaFactors, tickets: mfaTickets, secondFactor, securityLog, issuer });
+    const users = new UserStore();
 
     // Features.
     const registration = new RegistrationService({
@@ -141,6 +150,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       issuer,
       signIn,
     });
+    const admin = new AdminService({ roles: config.roles, users, sessions, securityLog, log: server.log });
     const resolvers = [
       new AuthResolver(
         registration,
@@ -175,6 +185,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       ),
       new RealtimeResolver(),
       new SudoGuard(config.mfa.reauthWindow),
+      new AdminResolver(admin),
+      new AccountResolver(
+        new LoginCodeService({ budgets, codes, mailer, securityLog, signIn }),
+        new EmailChangeService({ budgets, codes, mailer, securityLog }),
+        new AccountDeletionService({ users, mailer, log: server.log }),
+      ),
     ];
 
     // The edges.
@@ -203,7 +219,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     else if (socket) registerSocketRoute(server, socket);
     const metrics = config.metrics.enabled ? new Metrics(() => outbox.countUnsent()) : null;
     const { maintenance: retain } = config;
-    const users = new UserStore();
     const maintenance = new Maintenance({
       fork: () => database.fork(),
       intervalSeconds: retain.interval,
@@ -239,6 +254,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       schema,
       realtime: realtime?.feed ?? null,
       registration,
+      admin,
       async listen() {
         // Templates compile here: a broken one stops boot before the port opens.
         await outbox.start();

@@ -34,6 +34,8 @@ export const ErrorCode = {
   MFA_REQUIRED: 'MFA_REQUIRED',
   /** A sudo mutation, and the session last authenticated longer than REAUTH_WINDOW ago: call `reauthenticate`. */
   REAUTHENTICATION_REQUIRED: 'REAUTHENTICATION_REQUIRED',
+  /** An administrator disabled this account: no sign-in and no refresh until it is enabled again. */
+  ACCOUNT_DISABLED: 'ACCOUNT_DISABLED',
   /** Anything unexpected; details are in the server log under the request id. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -143,6 +145,12 @@ export class ReauthenticationRequiredError extends ClientError {
     super(ErrorCode.REAUTHENTICATION_REQUIRED, `Confirm it is you: this needs a sign-in within the last ${windowSeconds} s (call reauthenticate)`, {
       reauthWindow: windowSeconds,
     });
+  }
+}
+
+export class AccountDisabledError extends ClientError {
+  constructor() {
+    super(ErrorCode.ACCOUNT_DISABLED, 'This account has been disabled by an administrator');
   }
 }
 

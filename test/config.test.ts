@@ -30,6 +30,8 @@ describe('config', () => {
     expect(loadConfig({ ...base, DATABASE_URL: 'postgresql://db/app', DATABASE_PREPARED_STATEMENTS: 'false' }).database.preparedStatements).toBe(false);
     expect(config.codes).toMatchObject({ ttl: 600, maxAttempts: 5, resendCooldown: 60 });
     expect(config.revealEmailTaken).toBe(false);
+    expect(config.roles).toEqual(['admin']);
+    expect(loadConfig({ ...base, ROLES: 'admin, support,admin' }).roles).toEqual(['admin', 'support']);
     expect(Object.isFrozen(config.jwt)).toBe(true);
   });
 
@@ -42,6 +44,8 @@ describe('config', () => {
     [{ REVEAL_EMAIL_TAKEN: 'maybe' }, 'REVEAL_EMAIL_TAKEN'],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
     [{ TRUST_PROXY: '1' }, 'TRUST_PROXY'],
+    [{ ROLES: 'support' }, 'ROLES'],
+    [{ ROLES: 'admin,Super User' }, 'ROLES'],
   ])('stops on %j naming the variable', (env, variable) => {
     const error = failure(env);
     expect(error.variable).toBe(variable);

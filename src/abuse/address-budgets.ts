@@ -13,7 +13,7 @@ export interface AddressBudgetSettings {
 }
 
 /** What a code is for; each has its own cooldown and its own stand-in attempts. */
-export type CodeUse = 'email_verification' | 'password_reset';
+export type CodeUse = 'email_verification' | 'password_reset' | 'login' | 'email_change';
 
 /**
  * Per-address state that must look the same whether or not the address has an account, so no

@@ -11,6 +11,8 @@ export interface AccessClaims {
   amr: readonly AuthMethod[];
   /** When the person last authenticated, in seconds (`auth_time`, as in OpenID Connect). */
   authTime: number;
+  /** The `roles` claim: for downstream services. This server reads roles live, never from it. */
+  roles?: readonly string[];
 }
 
 /** The claims of a verified token, with when it expires. */
@@ -42,7 +44,7 @@ export class AccessTokens {
   }
 
   sign(claims: AccessClaims): string {
-    return jwt.sign({ sid: claims.sessionId, amr: claims.amr, auth_time: claims.authTime }, this.signing.key, {
+    return jwt.sign({ sid: claims.sessionId, amr: claims.amr, auth_time: claims.authTime, roles: claims.roles ?? [] }, this.signing.key, {
       algorithm: this.signing.algorithm,
       subject: claims.userId,
       issuer: this.settings.issuer,

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PasswordHasher } from '../crypto/password-hasher';
-import { EmailNotVerifiedError, InvalidCredentialsError } from '../errors';
+import { AccountDisabledError, EmailNotVerifiedError, InvalidCredentialsError } from '../errors';
 import { SecurityEventType, type SecurityLog } from '../security/security-log';
 import { viewerUserOf } from '../users/user.columns';
 import { parseEmail } from '../users/email-address';
@@ -36,6 +36,7 @@ export class LoginService {
     }
     // Said only to someone who knows the password, so it reveals nothing new.
     if (!user.emailVerified) throw new EmailNotVerifiedError();
+    if (user.disabled) throw new AccountDisabledError();
 
     const rehash = match === 'legacy' || hasher.needsRehash(user.passwordHash) ? await hasher.hash(password) : null;
     const step = await em.transactional(async (tx) => {

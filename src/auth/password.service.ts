@@ -4,7 +4,7 @@ import type { Locale } from '../config';
 import { parseCode } from '../codes/code-format';
 import { CodePurpose, type CodeStore } from '../codes/code.store';
 import type { PasswordHasher } from '../crypto/password-hasher';
-import { InvalidCredentialsError, RateLimitedError, SessionRevokedError } from '../errors';
+import { AccountDisabledError, InvalidCredentialsError, SessionRevokedError } from '../errors';
 import type { Mailer } from '../mail/mailer';
 import { SecurityEventType, type SecurityLog } from '../security/security-log';
 import type { SessionStore } from '../sessions/session.store';
@@ -14,6 +14,7 @@ import { User } from '../users/user.entity';
 import type { ClientInfo, Viewer } from '../viewer/viewer';
 import { checkPassword } from './password-policy';
 import type { SignIn } from './sign-in';
+import { quietCodeRequest } from './quiet-code-request';
 import type { IssuedToken, TokenIssuer } from './token-issuer';
 
 export interface PasswordDeps {
@@ -28,12 +29,6 @@ export interface PasswordDeps {
   signIn: SignIn;
 }
 
-/**
- * requestPasswordReset answers no sooner than this, whichever path it took, so the time
- * to answer does not tell a registered address from an unknown one.
- */
-const RESET_REQUEST_FLOOR_MS = 150;
-
 /** Forgotten password (code by mail) and a signed-in password change. */
 export class PasswordService {
   constructor(private readonly deps: PasswordDeps) {}
@@ -42,25 +37,21 @@ export class PasswordService {
     const started = Date.now();
     const email = parseEmail(rawEmail);
     const { codes, mailer, budgets } = this.deps;
-    try {
-      // Within the cooldown nothing is sent, to anyone; the earlier code still works.
-      await budgets.checkCooldown('password_reset', email);
-      await em.transactional(async (tx) => {
+    return quietCodeRequest(
+      em,
+      budgets,
+      'password_reset',
+      email,
+      async (tx) => {
         // Only verified accounts can reset; anyone else gets the same `true` and no mail.
         const user = await tx.findOne(User, { email, emailVerified: true });
         if (!user || !(await budgets.takeCodeMail(email))) return;
         const issued = await codes.issue(tx, user.id, CodePurpose.PasswordReset);
         if (locale) user.locale = locale;
         mailer.passwordResetCode(tx, user, issued);
-      });
-      await budgets.codeAsked('password_reset', email);
-    } catch (error) {
-      // Any refusal here would reveal that the account exists: the answer is always `true`.
-      if (!(error instanceof RateLimitedError)) throw error;
-    }
-    const wait = RESET_REQUEST_FLOOR_MS - (Date.now() - started);
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    return true;
+      },
+      started,
+    );
   }
 
   /** Sets a new password with the mailed code; every session ends and a fresh one starts. */
@@ -75,6 +66,8 @@ export class PasswordService {
       const check = await codes.check(tx, user?.id ?? null, CodePurpose.PasswordReset, code, client);
       if (!check.ok) return check;
       const owner = user!;
+      // The code proved the mailbox; a disabled account still gets no session (and keeps its password).
+      if (owner.disabled) return { ok: false as const, error: new AccountDisabledError() };
       owner.passwordHash = passwordHash;
       // Whatever was mailed under the old credentials is dead now.
       await codes.spendAll(tx, owner.id);

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { SessionRevokedError, TokenReusedError, UnauthenticatedError } from '../errors';
+import { AccountDisabledError, SessionRevokedError, TokenReusedError, UnauthenticatedError } from '../errors';
 import { SecurityEventType, type SecurityLog } from '../security/security-log';
 import { parseRefreshToken } from '../sessions/refresh-token';
 import type { SessionStore } from '../sessions/session.store';
@@ -28,6 +28,8 @@ export class RefreshService {
         throw new TokenReusedError();
       case 'revoked':
         throw new SessionRevokedError();
+      case 'disabled':
+        throw new AccountDisabledError();
       case 'expired':
         throw new UnauthenticatedError('Refresh token has expired');
       case 'replaced':

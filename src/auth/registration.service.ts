@@ -4,7 +4,7 @@ import type { Locale } from '../config';
 import { parseCode } from '../codes/code-format';
 import { CodePurpose, type CodeStore } from '../codes/code.store';
 import type { PasswordHasher } from '../crypto/password-hasher';
-import { EmailTakenError } from '../errors';
+import { AccountDisabledError, EmailTakenError } from '../errors';
 import type { Mailer } from '../mail/mailer';
 import { SecurityEventType, type SecurityLog } from '../security/security-log';
 import type { SessionStore } from '../sessions/session.store';
@@ -127,6 +127,7 @@ export class RegistrationService {
       const check = await codes.check(tx, user?.id ?? null, CodePurpose.EmailVerification, code, client);
       if (!check.ok) return check;
       const owner = user!;
+      if (owner.disabled) return { ok: false as const, error: new AccountDisabledError() };
       owner.emailVerified = true;
       owner.registrationContested = false;
       // The person chose the password and proved the mailbox: a password sign-in.

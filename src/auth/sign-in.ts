@@ -1,5 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, CodeExpiredError, InvalidCodeError, MfaRequiredError, TooManyAttemptsError, UnauthenticatedError } from '../errors';
+import {
+  AccountDisabledError,
+  BadUserInputError,
+  CodeExpiredError,
+  InvalidCodeError,
+  MfaRequiredError,
+  TooManyAttemptsError,
+  UnauthenticatedError,
+} from '../errors';
 import type { MfaFactorStore } from '../mfa/factor.store';
 import { parseSecondFactorCode, type SecondFactor } from '../mfa/second-factor';
 import type { IssuedTicket, MfaTicketStore } from '../mfa/ticket.store';
@@ -62,6 +70,8 @@ export class SignIn {
       }
       if (!(await tickets.consume(tx, ticket.id))) return { error: new UnauthenticatedError('This sign-in is already complete') };
       const user = await tx.findOneOrFail(User, ticket.userId, { populate: ['passwordHash'] });
+      // Disabled while the second factor was being asked for: no session.
+      if (user.disabled) return { error: new AccountDisabledError() };
       const amr: AuthMethod[] = [...new Set<AuthMethod>([...ticket.amr, 'otp', 'mfa'])];
       const session = await sessions.start(tx, viewerUserOf(user), client, amr);
       await securityLog.record(tx, { userId: user.id, type: SecurityEventType.LOGIN_SUCCEEDED, client, sessionId: session.sessionId });

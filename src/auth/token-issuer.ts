@@ -17,7 +17,13 @@ export class TokenIssuer {
 
   issue(session: IssuedSession): IssuedToken {
     return {
-      accessToken: this.tokens.sign({ userId: session.user.id, sessionId: session.sessionId, amr: session.amr, authTime: session.authTime }),
+      accessToken: this.tokens.sign({
+        userId: session.user.id,
+        sessionId: session.sessionId,
+        amr: session.amr,
+        authTime: session.authTime,
+        roles: session.user.roles,
+      }),
       refreshToken: session.refreshToken,
       tokenType: 'Bearer',
       expiresIn: this.tokens.ttlSeconds,

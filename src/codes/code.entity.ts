@@ -5,6 +5,10 @@ import { User } from '../users/user.entity';
 export enum CodePurpose {
   EmailVerification = 'email_verification',
   PasswordReset = 'password_reset',
+  /** Passwordless sign-in (requestLoginCode). */
+  Login = 'login',
+  /** Confirms a new address; the address waits in users.pending_email. */
+  EmailChange = 'email_change',
 }
 
 /** A one-time 6-digit code, stored as HMAC-SHA256; one live code per user and purpose. */

@@ -193,6 +193,8 @@ export interface Config {
   readonly mfa: MfaConfig;
   readonly argon2: Argon2Config;
   readonly revealEmailTaken: boolean;
+  /** ROLES: the closed list of roles an administrator may grant; always holds `admin`. */
+  readonly roles: readonly string[];
   /** The shortest password accepted, in code points (at least 8; NIST asks 15 when it is the only factor). */
   readonly passwordMinLength: number;
   /** ENCRYPTION_KEY: keys the refresh-token MACs and seals secrets at rest (each use under its own HKDF label). */

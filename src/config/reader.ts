@@ -132,6 +132,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       concurrency: read.integer('ARGON2_CONCURRENCY', availableParallelism(), 1, 256),
     },
     revealEmailTaken: read.boolean('REVEAL_EMAIL_TAKEN', false),
+    roles: readRoles(read),
     passwordMinLength: read.integer('PASSWORD_MIN_LENGTH', 8, 8, 64),
     encryptionKey: secrets.get('ENCRYPTION_KEY', true),
     encryptionKeyPrevious: secrets.optional('ENCRYPTION_KEY_PREVIOUS'),
@@ -315,6 +316,18 @@ class Reader {
     if (/^\d+$/.test(raw)) throw new ConfigError(name, 'must be true, false, or the addresses/CIDRs of your proxies (Fastify 5 takes no hop count)');
     return raw;
   }
+}
+
+const ROLE_NAME = /^[a-z][a-z0-9_:-]{0,31}$/;
+
+/** ROLES: a comma list of role names; `admin` is always one of them (the admin API needs it). */
+function readRoles(read: Reader): string[] {
+  const roles = read.list('ROLES');
+  if (roles.length === 0) return ['admin'];
+  const bad = roles.find((role) => !ROLE_NAME.test(role));
+  if (bad !== undefined) throw new ConfigError('ROLES', `must be a comma list of names like "admin" or "support" (a-z, 0-9, _ : -; at most 32), got "${bad}"`);
+  if (!roles.includes('admin')) throw new ConfigError('ROLES', 'must include "admin": the admin API and user:create --admin rely on it');
+  return [...new Set(roles)];
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,11 +1,18 @@
 import { createParameterDecorator, type AuthChecker } from 'type-graphql';
-import { UnauthenticatedError } from '../errors';
+import { ForbiddenError, UnauthenticatedError } from '../errors';
 import type { Viewer } from '../viewer/viewer';
 import type { RequestContext } from './context';
 
-/** The single authChecker: `@Authorized()` means a live access token whose session is not revoked. */
-export const authChecker: AuthChecker<RequestContext> = async ({ context }) => {
-  if (!(await context.viewer())) throw new UnauthenticatedError();
+/**
+ * The single authChecker: `@Authorized()` means a live access token whose session is not
+ * revoked; `@Authorized('admin')` also needs that role on the account as the database holds it
+ * now (loaded with the viewer), so a revoked role holds at the next request whatever the
+ * token's `roles` claim says.
+ */
+export const authChecker: AuthChecker<RequestContext> = async ({ context }, roles) => {
+  const viewer = await context.viewer();
+  if (!viewer) throw new UnauthenticatedError();
+  if (roles.length > 0 && !roles.some((role) => viewer.user.roles.includes(role))) throw new ForbiddenError(`This needs the ${roles.join(' or ')} role`);
   return true;
 };
 

@@ -22,9 +22,13 @@ export const MUTATION_POLICIES: Readonly<Record<string, MutationPolicy>> = {
   register: { ip: 'auth' },
   resendVerificationCode: { ip: 'auth' },
   requestPasswordReset: { ip: 'auth' },
+  requestLoginCode: { ip: 'auth' },
+  requestEmailChange: { ip: 'auth' },
   // Wrong codes are counted per address across codes here, and per code in the database (CODE_MAX_ATTEMPTS).
   verifyEmail: { ip: 'auth', account: 'email', budget: 'codes' },
   resetPassword: { ip: 'auth', account: 'email', budget: 'codes' },
+  loginWithCode: { ip: 'auth', account: 'email', budget: 'codes' },
+  confirmEmailChange: { ip: 'auth', account: 'viewer', budget: 'codes' },
   refreshToken: { ip: 'refresh' },
   // Second factor: wrong codes per account, and per ticket in the database (5 tries).
   verifyMfa: { ip: 'auth', account: 'mfaToken', budget: 'codes' },
@@ -43,6 +47,10 @@ export const RATE_LIMIT_EXEMPT: Readonly<Record<string, string>> = {
   revokeSession: 'needs a live access token and only ends the caller own sessions',
   disableTotp: 'needs a live access token from a sign-in within REAUTH_WINDOW (sudo); guesses nothing',
   regenerateRecoveryCodes: 'needs a live access token from a sign-in within REAUTH_WINDOW (sudo); guesses nothing',
+  deleteAccount: 'needs a live access token and only erases the caller own account',
+  setUserRoles: 'needs a live access token of an administrator',
+  disableUser: 'needs a live access token of an administrator',
+  enableUser: 'needs a live access token of an administrator',
 };
 
 /** Mutations a document may hold at most one of (see one-auth-mutation.rule.ts). */

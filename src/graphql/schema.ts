@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType, type PubSub } from 'type-graphql';
+import { AccountResolver } from './account.resolver';
+import { AdminResolver } from './admin.resolver';
 import { AuthResolver } from './auth.resolver';
 import { authChecker } from './auth-checker';
 import { MfaResolver } from './mfa.resolver';
@@ -8,7 +10,7 @@ import { RealtimeResolver } from './realtime.resolver';
 import { SessionResolver } from './session.resolver';
 import { UserResolver } from './user.resolver';
 
-export const resolvers = [AuthResolver, SessionResolver, UserResolver, MfaResolver, RealtimeResolver] as const;
+export const resolvers = [AuthResolver, SessionResolver, UserResolver, MfaResolver, RealtimeResolver, AdminResolver, AccountResolver] as const;
 
 /**
  * The schema from the resolvers. type-graphql's container hands each resolver class its

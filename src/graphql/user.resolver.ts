@@ -20,7 +20,7 @@ export class UserResolver {
     return user.hasPassword;
   }
 
-  @FieldResolver(() => SecurityEventConnection, { description: 'Your own security timeline: only the account holder can read it.' })
+  @FieldResolver(() => SecurityEventConnection, { description: 'The security timeline: only the account holder, or an administrator, can read it.' })
   async securityEvents(
     @Root() user: ViewerUser,
     @Ctx() ctx: RequestContext,
@@ -28,7 +28,7 @@ export class UserResolver {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<SecurityEventConnection> {
     const viewer = await ctx.viewer();
-    if (viewer?.user.id !== user.id) throw new ForbiddenError('Only the account holder can read its security events');
+    if (viewer?.user.id !== user.id && !viewer?.user.roles.includes('admin')) throw new ForbiddenError('Only the account holder can read its security events');
     return this.timeline.page(ctx.em, user.id, first, after);
   }
 }

@@ -1,9 +1,17 @@
 import type { Locale } from '../config';
 
 /** Mails that carry a code; each is dropped, never sent, once its code has expired. */
-export const CODE_MAIL_KINDS = ['verification-code', 'verification-code-contested', 'password-reset-code'] as const;
+export const CODE_MAIL_KINDS = ['verification-code', 'verification-code-contested', 'password-reset-code', 'login-code', 'email-change-code'] as const;
 /** Mails that tell the reader something happened. */
-export const NOTICE_MAIL_KINDS = ['registration-attempt', 'password-changed', 'mfa-enabled', 'mfa-disabled'] as const;
+export const NOTICE_MAIL_KINDS = [
+  'registration-attempt',
+  'password-changed',
+  'mfa-enabled',
+  'mfa-disabled',
+  'email-changed',
+  'email-change-attempt',
+  'account-deleted',
+] as const;
 export const MAIL_KINDS = [...CODE_MAIL_KINDS, ...NOTICE_MAIL_KINDS] as const;
 
 export type CodeMailKind = (typeof CODE_MAIL_KINDS)[number];

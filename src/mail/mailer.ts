@@ -49,4 +49,34 @@ export class Mailer {
   mfaDisabled(em: EntityManager, to: Recipient): void {
     this.outbox.enqueue(em, { kind: 'mfa-disabled', to: to.email, locale: to.locale });
   }
+
+  /** A passwordless sign-in code (requestLoginCode). */
+  loginCode(em: EntityManager, to: Recipient, code: CodeToSend): void {
+    this.outbox.enqueue(em, { kind: 'login-code', to: to.email, locale: to.locale, code: code.code, expiresAt: code.expiresAt });
+  }
+
+  /** The code that confirms a new address; it goes to that new address. */
+  emailChangeCode(em: EntityManager, to: Recipient, code: CodeToSend): void {
+    this.outbox.enqueue(em, { kind: 'email-change-code', to: to.email, locale: to.locale, code: code.code, expiresAt: code.expiresAt });
+  }
+
+  /** To the old address: the account now signs in with another one. */
+  emailChanged(em: EntityManager, to: Recipient): void {
+    this.outbox.enqueue(em, { kind: 'email-changed', to: to.email, locale: to.locale });
+  }
+
+  /** To the owner of an address another account tried to move to. */
+  emailChangeAttempt(em: EntityManager, to: Recipient): void {
+    this.outbox.enqueue(em, { kind: 'email-change-attempt', to: to.email, locale: to.locale });
+  }
+
+  /** Drops every mail still waiting to go to these addresses (an account being deleted). */
+  dropPending(em: EntityManager, recipients: readonly string[]): Promise<number> {
+    return this.outbox.dropPending(em, recipients);
+  }
+
+  /** The goodbye: the account and everything it held are gone. */
+  accountDeleted(em: EntityManager, to: Recipient): void {
+    this.outbox.enqueue(em, { kind: 'account-deleted', to: to.email, locale: to.locale });
+  }
 }

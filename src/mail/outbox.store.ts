@@ -108,6 +108,12 @@ export class OutboxStore {
     );
   }
 
+  /** Deletes the mails still waiting to go to these addresses, in the caller's unit of work; returns how many. */
+  dropPending(em: EntityManager, recipients: readonly string[]): Promise<number> {
+    if (recipients.length === 0) return Promise.resolve(0);
+    return sqlCount(em, `delete from mail_outbox where status = 'pending' and recipient in (${recipients.map(() => '?').join(', ')})`, [...recipients]);
+  }
+
   /** Deletes up to `limit` settled rows older than the retention; returns how many. */
   purge(em: EntityManager, retentionSeconds: number, limit: number): Promise<number> {
     return sqlCount(

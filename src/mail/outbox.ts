@@ -80,6 +80,11 @@ export class Outbox {
     em.persist(row);
   }
 
+  /** Drops the mails still waiting to go to these addresses, in the caller's transaction (a deleted account's). */
+  dropPending(em: EntityManager, recipients: readonly string[]): Promise<number> {
+    return this.store.dropPending(em, recipients);
+  }
+
   /** Deletes up to `limit` settled mails past MAIL_RETENTION; returns how many (src/maintenance). */
   purgeSettled(em: EntityManager, limit: number): Promise<number> {
     return this.store.purge(em, this.deps.settings.retentionSeconds, limit);

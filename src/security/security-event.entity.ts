@@ -19,6 +19,12 @@ export enum SecurityEventType {
   RECOVERY_CODES_REGENERATED = 'recovery_codes_regenerated',
   MFA_FAILED = 'mfa_failed',
   REAUTHENTICATED = 'reauthenticated',
+  EMAIL_CHANGED = 'email_changed',
+  /** An administrator changed the account's roles. */
+  ROLES_CHANGED_BY_ADMIN = 'roles_changed_by_admin',
+  /** An administrator disabled the account and ended its sessions. */
+  DISABLED_BY_ADMIN = 'disabled_by_admin',
+  ENABLED_BY_ADMIN = 'enabled_by_admin',
 }
 
 registerEnumType(SecurityEventType, { name: 'SecurityEventType', description: 'What happened to the account.' });

@@ -9,7 +9,7 @@ import type { RefreshTokens } from './refresh-token';
 import { Session } from './session.entity';
 
 /** Why a session ended. */
-export type RevokeReason = 'logout' | 'logout_all' | 'revoked' | 'reuse' | 'password_change' | 'password_reset';
+export type RevokeReason = 'logout' | 'logout_all' | 'revoked' | 'reuse' | 'password_change' | 'password_reset' | 'disabled' | 'email_change';
 
 /** A session that was just opened or rotated, with the refresh token that continues it. */
 export interface IssuedSession {
@@ -42,6 +42,8 @@ export type Rotation =
   | { outcome: 'revoked' }
   /** The previous token within the grace window, but its pair was retired by a credential change. */
   | { outcome: 'replaced' }
+  /** The account was disabled by an administrator. */
+  | { outcome: 'disabled' }
   /** A spent token after the grace window: the caller revokes the session. */
   | { outcome: 'reused'; sessionId: string; userId: string };
 
@@ -57,7 +59,7 @@ interface SessionStateRow extends UserRow, AuthRow {
 
 const VIEWER_SQL = `select ${USER_COLUMNS}
   from users u join sessions s on s.user_id = u.id
- where s.id = ? and u.id = ? and s.revoked_at is null and s.expires_at > now()`;
+ where s.id = ? and u.id = ? and s.revoked_at is null and s.expires_at > now() and not u.disabled`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -105,7 +107,7 @@ export class SessionStore {
               last_used_at = now(), expires_at = least(now() + make_interval(secs => ?), s.created_at + make_interval(secs => ?)),
               ip = coalesce(?, s.ip), user_agent = coalesce(?, s.user_agent)
          from users u
-        where s.id = ? and s.refresh_counter = ? and s.revoked_at is null and s.expires_at > now() and u.id = s.user_id
+        where s.id = ? and s.refresh_counter = ? and s.revoked_at is null and s.expires_at > now() and u.id = s.user_id and not u.disabled
        returning ${USER_COLUMNS}, ${AUTH_COLUMNS}`,
       [
         this.settings.reuseGrace,
@@ -139,6 +141,8 @@ export class SessionStore {
       [sessionId],
     );
     if (!row) return { outcome: 'unknown' };
+    // Disabling ends every session too; the reason is the more useful answer.
+    if (row.disabled) return { outcome: 'disabled' };
     if (row.revoked) return { outcome: 'revoked' };
     const current = BigInt(row.refresh_counter);
     // Only this server can mint a later counter than the current one; nothing to act on.

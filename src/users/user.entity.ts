@@ -8,7 +8,7 @@ import type { Locale } from '../config';
 @Entity({ tableName: 'users' })
 @ObjectType({ description: 'An account, identified by its email address.' })
 export class User {
-  [OptionalProps]?: 'emailVerified' | 'registrationContested' | 'locale' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'emailVerified' | 'registrationContested' | 'locale' | 'roles' | 'disabled' | 'createdAt' | 'updatedAt';
 
   @PrimaryKey({ type: 'uuid' })
   @Field(() => ID)
@@ -36,6 +36,20 @@ export class User {
 
   @Property({ type: 'string', length: 8, default: 'en' })
   locale: Locale = 'en';
+
+  /** Granted by an administrator, from the closed list ROLES; read live on every request. */
+  @Property({ type: 'text[]', defaultRaw: `'{}'` })
+  @Field(() => [String], { description: 'Roles an administrator granted (the `roles` claim).' })
+  roles: string[] = [];
+
+  /** Set by an administrator: no sign-in, no live session. */
+  @Property({ type: 'boolean', default: false })
+  @Field(() => Boolean, { description: 'True while an administrator has disabled the account: it cannot sign in.' })
+  disabled: boolean = false;
+
+  /** The address an email change waits to confirm; it means something only while its code lives. */
+  @Property({ type: 'string', length: 254, nullable: true, hidden: true })
+  pendingEmail?: string | null;
 
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   @Field(() => GraphQLDateTimeISO)

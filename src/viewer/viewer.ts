@@ -18,6 +18,9 @@ export interface ViewerUser {
   readonly emailVerified: boolean;
   readonly hasPassword: boolean;
   readonly locale: Locale;
+  /** Granted roles, as the database holds them at this request (not as a token claimed). */
+  readonly roles: readonly string[];
+  readonly disabled: boolean;
   readonly createdAt: Date;
 }
 

@@ -19,9 +19,13 @@ describe('rate limit policy', () => {
     expect(Object.keys(MUTATION_POLICIES).sort()).toEqual(
       [
         'changePassword',
+        'confirmEmailChange',
         'login',
+        'loginWithCode',
         'refreshToken',
         'register',
+        'requestEmailChange',
+        'requestLoginCode',
         'requestPasswordReset',
         'resendVerificationCode',
         'resetPassword',

@@ -8,7 +8,7 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-const create = (email: string, password: string) => createVerifiedAccount(server.app, { email, password });
+const create = (email: string, password: string, admin = false) => createVerifiedAccount(server.app, { email, password, admin });
 
 describe('npm run user:create', () => {
   it('creates a verified account that can log in at once', async () => {
@@ -36,5 +36,18 @@ describe('npm run user:create', () => {
   it('applies the same email and password rules as registration', async () => {
     await expect(create('not-an-address', 'long enough password')).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'email' } });
     await expect(create(uniqueEmail(), 'short')).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'password' } });
+  });
+});
+
+describe('npm run user:create -- --admin', () => {
+  it('makes an administrator whose token carries the role and who can use the admin API', async () => {
+    const email = uniqueEmail('first-admin');
+    const user = await create(email, 'the first admin password', true);
+    expect(user.roles).toEqual(['admin']);
+    const login = await server.gql(LOGIN, { input: { email, password: 'the first admin password' } });
+    const accessToken: string = login.data?.login.accessToken;
+    expect(JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString()).roles).toEqual(['admin']);
+    const users = await server.gql('{ users(first: 1) { edges { node { id } } } }', {}, { authorization: `Bearer ${accessToken}` });
+    expect(users.errors).toBeUndefined();
   });
 });

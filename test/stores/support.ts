@@ -28,5 +28,5 @@ export async function insertUser(database: Database): Promise<ViewerUser> {
   const id = randomUUID();
   const email = `store-${id.slice(0, 8)}@example.test`;
   await sql(database.fork(), `insert into users (id, email, password_hash, email_verified) values (?, ?, 'not-a-hash', true)`, [id, email]);
-  return { id, email, emailVerified: true, hasPassword: true, locale: 'en', createdAt: new Date() };
+  return { id, email, emailVerified: true, hasPassword: true, locale: 'en', roles: [], disabled: false, createdAt: new Date() };
 }

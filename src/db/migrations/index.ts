@@ -5,6 +5,7 @@ import { Migration20261124143646_security_events } from './Migration202611241436
 import { Migration20261130120000_pending_registrations_and_mail_expiry } from './Migration20261130120000_pending_registrations_and_mail_expiry';
 import { Migration20261130140000_refresh_counters } from './Migration20261130140000_refresh_counters';
 import { Migration20261204100000_mfa } from './Migration20261204100000_mfa';
+import { Migration20261205100000_roles_and_account } from './Migration20261205100000_roles_and_account';
 
 /** Applied in this order; `npm run migration:create` writes a new file, then list it here. */
 export const migrationsList: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130120000_pending_registrations_and_mail_expiry', class: Migration20261130120000_pending_registrations_and_mail_expiry },
   { name: 'Migration20261130140000_refresh_counters', class: Migration20261130140000_refresh_counters },
   { name: 'Migration20261204100000_mfa', class: Migration20261204100000_mfa },
+  { name: 'Migration20261205100000_roles_and_account', class: Migration20261205100000_roles_and_account },
 ];

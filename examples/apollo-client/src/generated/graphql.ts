@@ -16,7 +16,10 @@ export type RegisterInput = {
 /** What happened to the account. */
 export type SecurityEventType =
   | 'CODE_LOCKED_OUT'
+  | 'DISABLED_BY_ADMIN'
+  | 'EMAIL_CHANGED'
   | 'EMAIL_VERIFIED'
+  | 'ENABLED_BY_ADMIN'
   | 'LOGIN_FAILED'
   | 'LOGIN_SUCCEEDED'
   | 'MFA_DISABLED'
@@ -29,6 +32,7 @@ export type SecurityEventType =
   | 'RECOVERY_CODE_USED'
   | 'REFRESH_REUSE_DETECTED'
   | 'REGISTERED'
+  | 'ROLES_CHANGED_BY_ADMIN'
   | 'SESSION_REVOKED';
 
 export type VerifyEmailInput = {
