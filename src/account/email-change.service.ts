@@ -41,11 +41,14 @@ export class EmailChangeService {
       async (tx) => {
         const user = await tx.findOneOrFail(User, viewer.user.id, { lockMode: LockMode.PESSIMISTIC_WRITE });
         const holder = await tx.findOne(User, { email: newEmail });
-        if (holder) {
-          // A pending registration's owner is not known yet; a verified owner hears of it.
-          if (holder.emailVerified && (await budgets.takeNotice(newEmail))) mailer.emailChangeAttempt(tx, holder);
+        if (holder?.emailVerified) {
+          // A verified owner hears of it; the caller learns nothing.
+          if (await budgets.takeNotice(newEmail)) mailer.emailChangeAttempt(tx, holder);
           return;
         }
+        // A pending registration holds no proof of the mailbox: the code goes out as for a free
+        // address, and confirming it discards that registration, its password with it (a
+        // pre-registered address can neither block the real owner nor ride along).
         user.pendingEmail = newEmail;
         const issued = await codes.issue(tx, user.id, CodePurpose.EmailChange);
         if (await budgets.takeCodeMail(newEmail)) mailer.emailChangeCode(tx, { email: newEmail, locale: user.locale }, issued);

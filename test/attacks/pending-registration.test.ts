@@ -1,5 +1,17 @@
 import { startTestServer, codeIn, errorCode, type TestServer } from '../support/server';
-import { LOGIN, REGISTER, RESEND, REQUEST_RESET, RESET, VERIFY, registerAndReadCode, uniqueEmail } from '../support/flows';
+import {
+  LOGIN,
+  REGISTER,
+  RESEND,
+  REQUEST_RESET,
+  RESET,
+  VERIFY,
+  bearer,
+  createVerifiedUser,
+  registerAndReadCode,
+  sendSentinelMail,
+  uniqueEmail,
+} from '../support/flows';
 
 // Finding 1: a code proves control of the mailbox, not who chose the password.
 const VICTIM = 'the victim chose this one';
@@ -75,5 +87,35 @@ describe('a pending registration cannot be taken over', () => {
     await server.gql(REGISTER, { input: { email, password: ATTACKER } });
     expect(errorCode(await login(email, ATTACKER))).toBe('INVALID_CREDENTIALS');
     expect(errorCode(await login(email, VICTIM))).toBe('INVALID_CREDENTIALS');
+  });
+});
+
+// Issue 18: the other paths onto an address someone pre-registered without verifying it.
+describe('pre-account hijacking through the other paths', () => {
+  const REQUEST_LOGIN_CODE = `mutation RequestLoginCode($email: String!) { requestLoginCode(email: $email) }`;
+  const CHANGE_EMAIL = `mutation Change($newEmail: String!) { requestEmailChange(newEmail: $newEmail) }`;
+  const CONFIRM_EMAIL = `mutation Confirm($code: String!) { confirmEmailChange(code: $code) { email emailVerified } }`;
+
+  it('a code sign-in mails nothing to a pending registration, so it cannot open the attacker’s account', async () => {
+    const email = uniqueEmail('code-login');
+    await registerAndReadCode(server, email, ATTACKER);
+    const codesBefore = server.smtp.messages.filter((m) => m.to === email).length;
+    expect((await server.gql(REQUEST_LOGIN_CODE, { email })).data?.requestLoginCode).toBe(true);
+    await sendSentinelMail(server);
+    expect(server.smtp.messages.filter((m) => m.to === email)).toHaveLength(codesBefore);
+  });
+
+  it('an email change onto a pre-registered address discards that registration and its password', async () => {
+    const email = uniqueEmail('pre-registered');
+    await server.gql(REGISTER, { input: { email, password: ATTACKER } });
+    // The real owner of the mailbox has an account elsewhere and moves it onto the address.
+    const owner = await createVerifiedUser(server, undefined, VICTIM);
+    const earlier = new Set(server.smtp.messages);
+    expect((await server.gql(CHANGE_EMAIL, { newEmail: email }, bearer(owner.token.accessToken))).data?.requestEmailChange).toBe(true);
+    const code = codeIn(await server.smtp.waitFor((m) => m.to === email && !earlier.has(m)));
+    const confirmed = await server.gql(CONFIRM_EMAIL, { code }, bearer(owner.token.accessToken));
+    expect(confirmed.data?.confirmEmailChange).toEqual({ email, emailVerified: true });
+    expect(errorCode(await login(email, ATTACKER))).toBe('INVALID_CREDENTIALS');
+    expect((await login(email, VICTIM)).data?.login.user.email).toBe(email);
   });
 });
