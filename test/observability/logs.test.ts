@@ -3,6 +3,7 @@ import { loadConfig } from '../../src/config';
 import { loggerOptions } from '../../src/http/logging';
 import { startTestServer, codeIn, errorCode, type TestServer } from '../support/server';
 import { LOGIN, LOGOUT, ME, REFRESH, REGISTER, VERIFY, bearer, uniqueEmail, type TokenPayload } from '../support/flows';
+import { VERIFY_MFA, enrollTotp, mfaTokenOf } from '../mfa/support';
 
 const JWT_SECRET = 'jwt-secret-that-must-never-appear-in-a-log-0123456789';
 const CODE_SECRET = 'code-secret-that-must-never-appear-in-a-log-0123456789';
@@ -47,6 +48,28 @@ describe('logs of a full flow at LOG_LEVEL=trace', () => {
     await server.gql('query { sessions { id } }', {}, bearer(`${login.accessToken}x`));
     const refreshed = (await server.gql<{ refreshToken: TokenPayload }>(REFRESH, { token: login.refreshToken })).data!.refreshToken;
     await server.gql(LOGOUT, { token: refreshed.refreshToken });
+    // The second factor's secrets (issue 18): the TOTP secret and its URI, the QR code, the
+    // recovery codes, an mfaToken and the codes typed at verifyMfa.
+    const second = (await server.gql<{ login: TokenPayload }>(LOGIN, { input: { email, password: PASSWORD } })).data!.login;
+    const enrolled = await enrollTotp(server, second.accessToken);
+    const challenged = await server.gql(LOGIN, { input: { email, password: PASSWORD } });
+    const mfaToken = mfaTokenOf(challenged);
+    const wrong = enrolled.app.codeAt(1);
+    await server.gql(VERIFY_MFA, { input: { mfaToken, code: wrong } });
+    const totpCode = await enrolled.app.nextCode();
+    const mfaLogin = (await server.gql<{ verifyMfa: TokenPayload }>(VERIFY_MFA, { input: { mfaToken, code: totpCode } })).data!.verifyMfa;
+    const recoveryChallenge = mfaTokenOf(await server.gql(LOGIN, { input: { email, password: PASSWORD } }));
+    await server.gql(VERIFY_MFA, { input: { mfaToken: recoveryChallenge, code: enrolled.recoveryCodes[0] } });
+    Object.assign(secrets, {
+      'TOTP secret': new URL(enrolled.uri).searchParams.get('secret')!,
+      'otpauth URI': enrolled.uri,
+      'a TOTP code': totpCode,
+      mfaToken,
+      'a second mfaToken': recoveryChallenge,
+      'MFA access token': mfaLogin.accessToken,
+      'MFA refresh token': mfaLogin.refreshToken,
+      ...Object.fromEntries(enrolled.recoveryCodes.map((code, i) => [`recovery code ${i}`, code])),
+    });
     // A malformed request body and a bad variable still must not echo the password.
     await server.gql('mutation { login(input: { email: 1, password: "' + PASSWORD + '" }) { accessToken } }');
     Object.assign(secrets, {
