@@ -41,8 +41,11 @@ describe('two sessions changing the password at once', () => {
           ),
         ),
       );
-      const codes = answers.map((answer) => errorCode(answer) ?? 'ok').sort();
-      expect(codes).toEqual(['SESSION_REVOKED', 'ok']);
+      const codes = answers.map((answer) => errorCode(answer) ?? 'ok');
+      expect(codes.filter((code) => code === 'ok')).toHaveLength(1);
+      // The loser's session was ended by the winner: found while changing (SESSION_REVOKED), or
+      // already when its access token was checked (UNAUTHENTICATED), depending on the interleaving.
+      expect(['SESSION_REVOKED', 'UNAUTHENTICATED']).toContain(codes.find((code) => code !== 'ok'));
       const winner = answers.find((answer) => !answer.errors)!.data!.changePassword;
       expect((await server.gql(ME, {}, bearer(winner.accessToken))).data?.me?.email).toBe(user.email);
     }
