@@ -1,5 +1,10 @@
+const { availableParallelism } = require('node:os');
+
 /** Tests run TypeScript through swc, which emits the decorator metadata type-graphql and MikroORM read. */
 module.exports = {
+  // Test files mostly wait (on HTTP, SMTP, timers, TOTP steps), so two run side by side even on
+  // two cores; more than four only adds contention for the timing of the ones that measure.
+  maxWorkers: Math.max(2, Math.min(4, availableParallelism() - 1)),
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
