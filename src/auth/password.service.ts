@@ -69,8 +69,9 @@ export class PasswordService {
       // The code proved the mailbox; a disabled account still gets no session (and keeps its password).
       if (owner.disabled) return { ok: false as const, error: new AccountDisabledError() };
       owner.passwordHash = passwordHash;
-      // Whatever was mailed under the old credentials is dead now.
+      // Whatever was mailed or begun under the old credentials is dead now.
       await codes.spendAll(tx, owner.id);
+      await signIn.cancelPending(tx, owner.id);
       await sessions.revokeAll(tx, owner.id, 'password_reset');
       // The new password is set either way; with a second factor the new session waits for it.
       const step = await signIn.open(tx, viewerUserOf(owner), client, ['pwd']);
@@ -103,6 +104,7 @@ export class PasswordService {
       if ((await sessions.ownerOf(tx, viewer.sessionId, { liveOnly: true })) !== userId) throw new SessionRevokedError();
       locked.passwordHash = passwordHash;
       await this.deps.codes.spendAll(tx, userId);
+      await this.deps.signIn.cancelPending(tx, userId);
       await sessions.revokeAll(tx, userId, 'password_change', viewer.sessionId);
       const reissued = await sessions.reissue(tx, viewer.sessionId, viewerUserOf(locked), client);
       await securityLog.record(tx, { userId, type: SecurityEventType.PASSWORD_CHANGED, client, sessionId: viewer.sessionId });

@@ -44,6 +44,11 @@ export class SignIn {
     return { session: await this.deps.sessions.start(tx, user, client, amr) };
   }
 
+  /** Ends every sign-in of the account still waiting for its second factor (its credentials changed). */
+  cancelPending(tx: EntityManager, userId: string): Promise<number> {
+    return this.deps.tickets.spendAll(tx, userId);
+  }
+
   finish(step: SignInStep): IssuedToken {
     if (step.ticket) throw new MfaRequiredError(step.ticket.token, ['TOTP', 'RECOVERY_CODE'], step.ticket.expiresAt);
     return this.deps.issuer.issue(step.session);

@@ -1,7 +1,7 @@
 import { createVerifiedAccount } from '../../scripts/user-create';
 import { REAUTHENTICATE, VERIFY_MFA, claimsOf, enrollTotp, mfaTokenOf } from '../mfa/support';
 import { startTestServer, codeIn, errorCode, type TestServer } from '../support/server';
-import { PASSWORD, TOKEN_FIELDS, bearer, createVerifiedUser, login, uniqueEmail, type TokenPayload } from '../support/flows';
+import { LOGIN, PASSWORD, TOKEN_FIELDS, bearer, createVerifiedUser, login, uniqueEmail, type TokenPayload } from '../support/flows';
 
 // The second factor and sudo mode on the account paths: the code sign-in asks for the second
 // factor like every other path, a disabled account gets no session from verifyMfa, and the
@@ -64,5 +64,33 @@ describe('sudo mode on the account', () => {
     expect(renewed.errors).toBeUndefined();
     const deleted = await server.gql(DELETE, {}, bearer(renewed.data!.reauthenticate.accessToken));
     expect(deleted.data?.deleteAccount).toBe(true);
+  });
+});
+
+describe('a credential change', () => {
+  const CHANGE = `mutation Change($input: ChangePasswordInput!) { changePassword(input: $input) { accessToken } }`;
+  const REQUEST_RESET = `mutation RequestReset($email: String!) { requestPasswordReset(email: $email) }`;
+  const RESET = `mutation Reset($input: ResetPasswordInput!) { resetPassword(input: $input) { accessToken } }`;
+
+  it('ends every sign-in still waiting for the second factor: a password change', async () => {
+    const user = await createVerifiedUser(server);
+    const { app } = await enrollTotp(server, user.token.accessToken);
+    const pending = mfaTokenOf(await server.gql(LOGIN, { input: { email: user.email, password: PASSWORD } }));
+    const changed = await server.gql(CHANGE, { input: { currentPassword: PASSWORD, newPassword: 'a new passphrase of mine' } }, bearer(user.token.accessToken));
+    expect(changed.errors).toBeUndefined();
+    expect(errorCode(await server.gql(VERIFY_MFA, { input: { mfaToken: pending, code: await app.nextCode() } }))).toBe('UNAUTHENTICATED');
+  });
+
+  it('ends every sign-in still waiting for the second factor: a reset, whose own challenge still works', async () => {
+    const user = await createVerifiedUser(server);
+    const { app } = await enrollTotp(server, user.token.accessToken);
+    const pending = mfaTokenOf(await server.gql(LOGIN, { input: { email: user.email, password: PASSWORD } }));
+    const earlier = new Set(server.smtp.messages);
+    await server.gql(REQUEST_RESET, { email: user.email });
+    const code = codeIn(await server.smtp.waitFor((m) => m.to === user.email && !earlier.has(m) && /\b\d{6}\b/.test(m.text)));
+    const reset = await server.gql(RESET, { input: { email: user.email, code, newPassword: 'chosen after the reset' } });
+    const own = mfaTokenOf(reset);
+    expect(errorCode(await server.gql(VERIFY_MFA, { input: { mfaToken: pending, code: await app.nextCode() } }))).toBe('UNAUTHENTICATED');
+    expect((await server.gql(VERIFY_MFA, { input: { mfaToken: own, code: await app.nextCode() } })).errors).toBeUndefined();
   });
 });
