@@ -32,14 +32,14 @@ describe('the periodic purge', () => {
     const { email, password, token: live } = await createVerifiedUser(server);
     const loggedOut: TokenPayload[] = [];
     for (let i = 0; i < 21; i++) loggedOut.push(await login(server, email, password));
-    for (const session of loggedOut) await server.gql(LOGOUT, { token: session.refreshToken });
+    // Each logout ends its session (the purge may already be taking the first ones meanwhile).
+    for (const session of loggedOut) expect((await server.gql(LOGOUT, { token: session.refreshToken })).data).toEqual({ logout: true });
     const pending = Array.from({ length: 10 }, () => uniqueEmail('never-verified'));
     expect(new Set(pending).size).toBe(10);
     for (const address of pending) await server.gql(REGISTER, { input: { email: address, password: PASSWORD } });
     await server.gql(REQUEST_RESET, { email });
     const userId = live.user.id;
 
-    expect(await count(`select count(*) as n from sessions where user_id = ? and revoked_at is not null`, [userId])).toBe(21);
     await eventually(async () => (await count(`select count(*) as n from sessions where user_id = ?`, [userId])) === 1);
     await eventually(async () => (await count(`select count(*) as n from users where email like 'never-verified-%'`)) === 0);
     // The reset code expires after 10 s, then goes; the events of the sign-ins after 3 s.
