@@ -1,4 +1,4 @@
-import { startTestServer, errorCode, fetchAll, type TestServer } from '../support/server';
+import { startTestServer, codeIn, errorCode, fetchAll, type TestServer } from '../support/server';
 import { CHANGE, createVerifiedUser, LOGIN, ME, PASSWORD, REFRESH, bearer, type TokenPayload } from '../support/flows';
 import { COOKIE_LOGOUT, COOKIE_REFRESH, refreshCookieIn, type RefreshCookie } from './support';
 import { REAUTHENTICATE, VERIFY_MFA, enrollTotp, mfaTokenOf } from '../mfa/support';
@@ -254,5 +254,23 @@ describe('a second factor in cookie mode', () => {
     const refreshed = await server.gql<{ refreshToken: TokenPayload }>(COOKIE_REFRESH, {}, fromApp(next!));
     expect(refreshed.errors).toBeUndefined();
     expect(refreshed.data?.refreshToken.user.email).toBe(email);
+  });
+});
+
+describe('a code sign-in in cookie mode', () => {
+  it('sets the refresh cookie and leaves the refresh token out of the body', async () => {
+    const { email } = await createVerifiedUser(server);
+    const earlier = new Set(server.smtp.messages);
+    await server.gql(`mutation RequestLoginCode($email: String!) { requestLoginCode(email: $email) }`, { email });
+    const code = codeIn(await server.smtp.waitFor((m) => m.to === email && !earlier.has(m)));
+    const signedIn = await server.gql<{ loginWithCode: TokenPayload }>(
+      `mutation LoginWithCode($input: VerifyEmailInput!) { loginWithCode(input: $input) { accessToken refreshToken } }`,
+      { input: { email, code } },
+      fromApp(),
+    );
+    expect(signedIn.data?.loginWithCode.refreshToken).toBeNull();
+    const cookie = refreshCookieIn(signedIn.headers);
+    expect(cookie?.attributes.httponly).toBe(true);
+    expect((await server.gql<{ refreshToken: TokenPayload }>(COOKIE_REFRESH, {}, fromApp(cookie!))).errors).toBeUndefined();
   });
 });
