@@ -101,7 +101,14 @@ describeWith(['postgres'], '/readyz when the database refuses connections', () =
       expect((await fetch(new URL('/healthz', server.url))).status).toBe(200);
 
       await cut.query(`alter database ${name} allow_connections true`);
-      expect((await fetch(new URL('/readyz', server.url))).status).toBe(200);
+      // Pooled connections the cut terminated may still be handed out once each and fail; the
+      // next probe, as a load balancer sends them, finds the database up.
+      let status = 0;
+      for (const deadline = Date.now() + 5000; status !== 200 && Date.now() < deadline;) {
+        status = (await fetch(new URL('/readyz', server.url))).status;
+        if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(status).toBe(200);
     } finally {
       await cut.query(`alter database ${name} allow_connections true`);
       await cut.end();
