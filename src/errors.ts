@@ -36,6 +36,10 @@ export const ErrorCode = {
   REAUTHENTICATION_REQUIRED: 'REAUTHENTICATION_REQUIRED',
   /** An administrator disabled this account: no sign-in and no refresh until it is enabled again. */
   ACCOUNT_DISABLED: 'ACCOUNT_DISABLED',
+  /** A federated sign-in found an account with that address and the provider did not assert it verified. */
+  ACCOUNT_EXISTS: 'ACCOUNT_EXISTS',
+  /** The change would leave the account with no way to sign in. */
+  LAST_SIGN_IN_METHOD: 'LAST_SIGN_IN_METHOD',
   /** Anything unexpected; details are in the server log under the request id. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -151,6 +155,18 @@ export class ReauthenticationRequiredError extends ClientError {
 export class AccountDisabledError extends ClientError {
   constructor() {
     super(ErrorCode.ACCOUNT_DISABLED, 'This account has been disabled by an administrator');
+  }
+}
+
+export class AccountExistsError extends ClientError {
+  constructor() {
+    super(ErrorCode.ACCOUNT_EXISTS, 'An account with this email already exists; sign in to it and link this provider from there');
+  }
+}
+
+export class LastSignInMethodError extends ClientError {
+  constructor() {
+    super(ErrorCode.LAST_SIGN_IN_METHOD, 'This is the last way to sign in to the account; add another one first');
   }
 }
 

@@ -25,6 +25,13 @@ export enum SecurityEventType {
   /** An administrator disabled the account and ended its sessions. */
   DISABLED_BY_ADMIN = 'disabled_by_admin',
   ENABLED_BY_ADMIN = 'enabled_by_admin',
+  PASSKEY_ADDED = 'passkey_added',
+  /** A sign-in or re-authentication with a passkey. */
+  PASSKEY_USED = 'passkey_used',
+  PASSKEY_REMOVED = 'passkey_removed',
+  /** An identity at an external provider was linked to the account (sign-up, email match or explicit link). */
+  IDENTITY_LINKED = 'identity_linked',
+  IDENTITY_UNLINKED = 'identity_unlinked',
 }
 
 registerEnumType(SecurityEventType, { name: 'SecurityEventType', description: 'What happened to the account.' });
