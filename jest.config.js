@@ -20,7 +20,14 @@ module.exports = {
         module: { type: 'commonjs' },
       },
     ],
+    // openid-client and what it imports ship only as ES modules; jest's CommonJS runtime (before
+    // Node 24.9) cannot require them, so they are compiled like the tests. Node itself loads them as they are.
+    '/node_modules/(openid-client|oauth4webapi|jose)/.+\\.js$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
   },
+  transformIgnorePatterns: ['/node_modules/(?!(openid-client|oauth4webapi|jose)/)'],
   globalSetup: '<rootDir>/test/support/global-setup.js',
   globalTeardown: '<rootDir>/test/support/global-teardown.js',
   testTimeout: 60_000,

@@ -32,6 +32,7 @@ import { AdminResolver } from './graphql/admin.resolver';
 import { AuthResolver } from './graphql/auth.resolver';
 import { contextFactory } from './graphql/context';
 import { MetricsPlugin } from './graphql/metrics.plugin';
+import { FederationResolver } from './graphql/federation.resolver';
 import { MfaResolver } from './graphql/mfa.resolver';
 import { guardMutations } from './graphql/rate-limit.guard';
 import { RealtimeResolver } from './graphql/realtime.resolver';
@@ -47,11 +48,18 @@ import { registerSocketRoute, registerWebsocket, socketRoute } from './http/webs
 import { registerJwksRoute } from './http/jwks';
 import { loggerOptions } from './http/logging';
 import { registerMetricsRoute } from './http/metrics';
+import { registerOAuthCallbackRoute } from './http/oauth-callback';
 import { OriginPolicy } from './http/origins';
 import { createHttpServer } from './http/server';
 import { Mailer } from './mail/mailer';
 import { Outbox } from './mail/outbox';
 import { Maintenance } from './maintenance/maintenance';
+import { AccountResolution } from './federation/account-resolution';
+import { FederationService } from './federation/federation.service';
+import { FlowStore } from './federation/flow.store';
+import { IdentityService } from './federation/identity.service';
+import { IdentityStore } from './federation/identity.store';
+import { createProvider, type GithubEndpoints } from './federation/providers';
 import { MfaFactorStore } from './mfa/factor.store';
 import { MfaService } from './mfa/mfa.service';
 import { SecondFactor } from './mfa/second-factor';
@@ -87,6 +95,11 @@ export interface App {
 export interface AppOptions {
   /** Where log lines go (tests capture them); stdout by default. */
   logStream?: DestinationStream;
+  /**
+   * Where GitHub's OAuth and API endpoints are: only tests set it, to a loopback stand-in that
+   * serves GitHub's documented JSON. Deliberately not an environment variable.
+   */
+  github?: GithubEndpoints;
 }
 
 /** The composition root: config in, a ready server out. main.ts, the scripts and every test call this. */
@@ -132,6 +145,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const secondFactor = new SecondFactor({ factors: mfaFactors, seal: totpSeal, recoverySecret: config.codes.secret, securityLog });
     const signIn = new SignIn({ sessions, factors: mfaFactors, tickets: mfaTickets, secondFactor, securityLog, issuer });
     const users = new UserStore();
+    const identities = new IdentityStore();
+    const flows = new FlowStore();
 
     // Features.
     const registration = new RegistrationService({
@@ -151,6 +166,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       signIn,
     });
     const admin = new AdminService({ roles: config.roles, users, sessions, securityLog, log: server.log });
+    const federation = new FederationService({
+      settings: { callbackBase: config.federation.callbackBase, redirectUrls: config.federation.redirectUrls },
+      providers: config.federation.providers.map((provider) => createProvider(provider, options.github)),
+      flows,
+      resolution: new AccountResolution({ identities, securityLog, mailer }),
+      securityLog,
+      signIn,
+      log: server.log,
+    });
     const resolvers = [
       new AuthResolver(
         registration,
@@ -191,6 +215,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         new EmailChangeService({ budgets, codes, mailer, securityLog }),
         new AccountDeletionService({ users, mailer, log: server.log }),
       ),
+      new FederationResolver(federation, new IdentityService({ identities, securityLog, mailer }), config.mfa.reauthWindow),
     ];
 
     // The edges.
@@ -198,6 +223,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     if (limits.enabled) guardMutations(schema, new RateLimits(limits, limiterStore), { ofMfaToken: (em, token) => mfaTickets.ownerEmail(em, token) });
     registerHealthRoutes(server, database);
     registerJwksRoute(server, keys);
+    registerOAuthCallbackRoute(server, database, federation);
     const authenticator = new Authenticator(tokens, sessions);
     // Realtime: graphql-ws on GET /graphql; @fastify/websocket must be in place before that route is added.
     let realtime: { feed: SecurityEventFeed; source: EventSource } | null = null;
@@ -229,6 +255,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         { kind: 'unverified_accounts', purge: (em, limit) => users.purgeUnverified(em, retain.unverifiedAccountRetention, limit) },
         { kind: 'codes', purge: (em, limit) => codes.purgeSpent(em, limit) },
         { kind: 'mfa_tickets', purge: (em, limit) => mfaTickets.purgeSpent(em, limit) },
+        { kind: 'oauth_flows', purge: (em, limit) => flows.purgeEnded(em, limit) },
         { kind: 'security_events', purge: (em, limit) => securityLog.purgeOlderThan(em, retain.securityEventRetention, limit) },
         { kind: 'mail', purge: (em, limit) => outbox.purgeSettled(em, limit) },
       ],

@@ -40,6 +40,8 @@ export const ErrorCode = {
   ACCOUNT_EXISTS: 'ACCOUNT_EXISTS',
   /** The change would leave the account with no way to sign in. */
   LAST_SIGN_IN_METHOD: 'LAST_SIGN_IN_METHOD',
+  /** The sign-in provider could not be reached (or answered nonsense); try again later. */
+  PROVIDER_UNAVAILABLE: 'PROVIDER_UNAVAILABLE',
   /** Anything unexpected; details are in the server log under the request id. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -167,6 +169,12 @@ export class AccountExistsError extends ClientError {
 export class LastSignInMethodError extends ClientError {
   constructor() {
     super(ErrorCode.LAST_SIGN_IN_METHOD, 'This is the last way to sign in to the account; add another one first');
+  }
+}
+
+export class ProviderUnavailableError extends ClientError {
+  constructor(providerName: string) {
+    super(ErrorCode.PROVIDER_UNAVAILABLE, `${providerName} cannot be reached right now; try again later`);
   }
 }
 

@@ -173,6 +173,29 @@ export interface RealtimeConfig {
   readonly embeddedPollMs: number;
 }
 
+/** One sign-in provider: a generic OpenID Connect issuer, the Google preset, or GitHub (OAuth 2). */
+export interface FederationProviderConfig {
+  /** Lowercase letters and digits: `startOAuth(provider)` and the callback path `/oauth/callback/<id>`. */
+  readonly id: string;
+  /** What the login button says. */
+  readonly name: string;
+  readonly kind: 'oidc' | 'github';
+  /** The https issuer (OIDC only; discovered from its `/.well-known/openid-configuration`). */
+  readonly issuer: string | null;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly scopes: readonly string[];
+}
+
+/** Federated sign-in (src/federation). */
+export interface FederationConfig {
+  readonly providers: readonly FederationProviderConfig[];
+  /** PUBLIC_URL without a trailing slash: callbacks are `<callbackBase>/oauth/callback/<id>`; null without providers. */
+  readonly callbackBase: string | null;
+  /** OAUTH_REDIRECT_URLS: the app URLs a flow may return to (origin and path compared exactly). */
+  readonly redirectUrls: readonly string[];
+}
+
 export interface Config {
   readonly env: NodeEnv;
   readonly appName: string;
@@ -204,4 +227,5 @@ export interface Config {
   readonly rateLimit: RateLimitConfig;
   readonly queryLimits: QueryLimitConfig;
   readonly realtime: RealtimeConfig;
+  readonly federation: FederationConfig;
 }

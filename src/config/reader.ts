@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import type { Config } from './config';
 import { ConfigError } from './errors';
+import { readFederation } from './federation';
 import { SecretSource } from './secrets';
 
 type Env = Record<string, string | undefined>;
@@ -166,6 +167,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       channel: read.channel('REALTIME_CHANNEL', defaultChannel(read.string('JWT_ISSUER', 'girok-auth'))),
       embeddedPollMs: read.integer('REALTIME_EMBEDDED_POLL_MS', 250, 10, 10_000),
     },
+    federation: readFederation(env, production),
   };
   if (config.mail.leaseSeconds <= config.mail.sendTimeout) {
     // A lease that can run out during a send lets a second worker send the same mail.

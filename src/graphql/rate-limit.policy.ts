@@ -35,6 +35,9 @@ export const MUTATION_POLICIES: Readonly<Record<string, MutationPolicy>> = {
   confirmTotpEnrollment: { ip: 'auth', account: 'viewer', budget: 'codes' },
   reauthenticate: { ip: 'auth', account: 'viewer', budget: (args) => (inputHas(args, 'password') ? 'failures' : 'codes') },
   startTotpEnrollment: { ip: 'auth' },
+  // Federated sign-in: each start writes a flow row; a ticket is 256 bits, so only the IP budget.
+  startOAuth: { ip: 'auth' },
+  completeOAuth: { ip: 'auth' },
 };
 
 /**
@@ -51,6 +54,7 @@ export const RATE_LIMIT_EXEMPT: Readonly<Record<string, string>> = {
   setUserRoles: 'needs a live access token of an administrator',
   disableUser: 'needs a live access token of an administrator',
   enableUser: 'needs a live access token of an administrator',
+  unlinkIdentity: 'needs a live access token from a sign-in within REAUTH_WINDOW (sudo); guesses nothing',
 };
 
 /** Mutations a document may hold at most one of (see one-auth-mutation.rule.ts). */

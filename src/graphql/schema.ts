@@ -5,12 +5,22 @@ import { AccountResolver } from './account.resolver';
 import { AdminResolver } from './admin.resolver';
 import { AuthResolver } from './auth.resolver';
 import { authChecker } from './auth-checker';
+import { FederationResolver } from './federation.resolver';
 import { MfaResolver } from './mfa.resolver';
 import { RealtimeResolver } from './realtime.resolver';
 import { SessionResolver } from './session.resolver';
 import { UserResolver } from './user.resolver';
 
-export const resolvers = [AuthResolver, SessionResolver, UserResolver, MfaResolver, RealtimeResolver, AdminResolver, AccountResolver] as const;
+export const resolvers = [
+  AuthResolver,
+  SessionResolver,
+  UserResolver,
+  MfaResolver,
+  RealtimeResolver,
+  AdminResolver,
+  AccountResolver,
+  FederationResolver,
+] as const;
 
 /**
  * The schema from the resolvers. type-graphql's container hands each resolver class its

@@ -1,5 +1,6 @@
 import { UseMiddleware, type MiddlewareInterface, type NextFn, type ResolverData } from 'type-graphql';
 import { ReauthenticationRequiredError, UnauthenticatedError } from '../errors';
+import type { Viewer } from '../viewer/viewer';
 import type { RequestContext } from './context';
 
 /**
@@ -13,10 +14,15 @@ export class SudoGuard implements MiddlewareInterface<RequestContext> {
   async use({ context }: ResolverData<RequestContext>, next: NextFn): Promise<unknown> {
     const viewer = await context.viewer();
     if (!viewer) throw new UnauthenticatedError();
-    const age = Math.floor(Date.now() / 1000) - viewer.authTime;
-    if (age > this.windowSeconds) throw new ReauthenticationRequiredError(this.windowSeconds);
+    assertRecentAuthentication(viewer, this.windowSeconds);
     return next();
   }
+}
+
+/** REAUTHENTICATION_REQUIRED unless the viewer authenticated within `windowSeconds` (for a mutation sudo only with some arguments). */
+export function assertRecentAuthentication(viewer: Viewer, windowSeconds: number): void {
+  const age = Math.floor(Date.now() / 1000) - viewer.authTime;
+  if (age > windowSeconds) throw new ReauthenticationRequiredError(windowSeconds);
 }
 
 /** Marks a mutation as sudo (under `@Authorized()`): it needs a recent authentication. */

@@ -67,6 +67,20 @@ export const mailCopy: Record<Locale, Record<MailKind, MailCopy>> = {
       intro: 'The password of your {appName} account was just changed, and your other sessions were signed out.',
       outro: 'If you did not do this, reset your password right away.',
     },
+    'identity-linked': {
+      subject: 'A sign-in provider was linked to your {appName} account',
+      preview: 'You can now sign in with it.',
+      heading: 'Sign-in provider linked',
+      intro: 'An account at a sign-in provider (such as Google or GitHub) was just linked to your {appName} account: it can now be used to sign in.',
+      outro: 'If you did not do this, unlink it in your account settings and reset your password right away.',
+    },
+    'identity-unlinked': {
+      subject: 'A sign-in provider was unlinked from your {appName} account',
+      preview: 'It can no longer be used to sign in.',
+      heading: 'Sign-in provider unlinked',
+      intro: 'A sign-in provider was just unlinked from your {appName} account: it can no longer be used to sign in.',
+      outro: 'If you did not do this, reset your password right away and contact us.',
+    },
     'mfa-enabled': {
       subject: 'Two-step verification is on for your {appName} account',
       preview: 'Signing in now also needs a code from your authenticator app.',
@@ -160,6 +174,20 @@ export const mailCopy: Record<Locale, Record<MailKind, MailCopy>> = {
       heading: '비밀번호가 변경되었습니다',
       intro: '{appName} 계정의 비밀번호가 방금 변경되었고, 다른 기기의 세션은 모두 로그아웃되었습니다.',
       outro: '본인이 변경하지 않으셨다면 즉시 비밀번호를 재설정하세요.',
+    },
+    'identity-linked': {
+      subject: '{appName} 계정에 로그인 제공자가 연결되었습니다',
+      preview: '이제 이 제공자로 로그인할 수 있습니다.',
+      heading: '로그인 제공자가 연결되었습니다',
+      intro: '로그인 제공자(Google, GitHub 등)의 계정이 방금 {appName} 계정에 연결되었습니다. 이제 이 제공자로 로그인할 수 있습니다.',
+      outro: '본인이 한 일이 아니라면 계정 설정에서 연결을 해제하고 즉시 비밀번호를 재설정하세요.',
+    },
+    'identity-unlinked': {
+      subject: '{appName} 계정에서 로그인 제공자의 연결이 해제되었습니다',
+      preview: '이제 이 제공자로 로그인할 수 없습니다.',
+      heading: '로그인 제공자의 연결이 해제되었습니다',
+      intro: '{appName} 계정에서 로그인 제공자의 연결이 방금 해제되었습니다. 이제 이 제공자로 로그인할 수 없습니다.',
+      outro: '본인이 한 일이 아니라면 즉시 비밀번호를 재설정하고 저희에게 알려 주세요.',
     },
     'mfa-enabled': {
       subject: '{appName} 계정에 2단계 인증이 켜졌습니다',

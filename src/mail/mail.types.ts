@@ -11,6 +11,8 @@ export const NOTICE_MAIL_KINDS = [
   'email-changed',
   'email-change-attempt',
   'account-deleted',
+  'identity-linked',
+  'identity-unlinked',
 ] as const;
 export const MAIL_KINDS = [...CODE_MAIL_KINDS, ...NOTICE_MAIL_KINDS] as const;
 

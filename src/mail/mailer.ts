@@ -45,6 +45,16 @@ export class Mailer {
     this.outbox.enqueue(em, { kind: 'mfa-enabled', to: to.email, locale: to.locale });
   }
 
+  /** A sign-in provider (Google, GitHub, ...) was linked to the account. */
+  identityLinked(em: EntityManager, to: Recipient): void {
+    this.outbox.enqueue(em, { kind: 'identity-linked', to: to.email, locale: to.locale });
+  }
+
+  /** A sign-in provider was unlinked from the account. */
+  identityUnlinked(em: EntityManager, to: Recipient): void {
+    this.outbox.enqueue(em, { kind: 'identity-unlinked', to: to.email, locale: to.locale });
+  }
+
   /** Two-step verification was turned off. */
   mfaDisabled(em: EntityManager, to: Recipient): void {
     this.outbox.enqueue(em, { kind: 'mfa-disabled', to: to.email, locale: to.locale });

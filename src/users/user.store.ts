@@ -65,13 +65,15 @@ export class UserStore {
   /**
    * Deletes up to `limit` registrations never verified within `retentionSeconds`, with their
    * codes, sessions and events (foreign keys cascade); returns how many. The address can then
-   * sign up afresh.
+   * sign up afresh. An account a sign-in provider made is kept: its identity signs in, verified address or not.
    */
   purgeUnverified(em: EntityManager, retentionSeconds: number, limit: number): Promise<number> {
     return sqlCount(
       em,
       `delete from users where id in (
-         select id from users where not email_verified and created_at < now() - make_interval(secs => ?) limit ? for update skip locked)`,
+         select id from users u where not email_verified and created_at < now() - make_interval(secs => ?)
+            and not exists (select 1 from federated_identities f where f.user_id = u.id)
+          limit ? for update skip locked)`,
       [retentionSeconds, limit],
     );
   }
