@@ -1,0 +1,108 @@
+import { randomInt } from 'node:crypto';
+import { bearer, uniqueEmail } from '../support/flows';
+import { errorCode, startTestServer, type TestServer } from '../support/server';
+import { query } from '../mfa/support';
+import { startGithubStandIn, type GithubStandIn, type GithubUser } from './github-stand-in';
+import { freePort } from './support';
+
+// Sign-in with GitHub (OAuth 2, then its user and emails APIs). GitHub itself cannot be reached
+// from a test, so its endpoints are a loopback stand-in serving GitHub's documented JSON
+// (github-stand-in.ts), given to the server through AppOptions.github: a field only code can
+// set, not a variable a deployment could set by mistake. GitHub has no login page of its own
+// here (it answers at once, as it does for an app the person already authorized), so the
+// browser leg is plain HTTP redirects, followed by hand.
+
+const CLIENT = { id: 'Iv1.girok-test', secret: 'girok-github-test-secret' };
+const APP = 'http://127.0.0.1:9/app';
+const START = `mutation Start($redirectUrl: String!) { startOAuth(provider: "github", redirectUrl: $redirectUrl) { authorizationUrl } }`;
+const COMPLETE = `mutation Complete($ticket: String!) { completeOAuth(ticket: $ticket) { accessToken user { id email emailVerified hasPassword } } }`;
+const IDENTITIES = `{ me { identities { provider subject email } } }`;
+
+let github: GithubStandIn;
+let server: TestServer;
+
+beforeAll(async () => {
+  github = await startGithubStandIn(CLIENT);
+  const port = await freePort();
+  server = await startTestServer(
+    {
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      OAUTH_REDIRECT_URLS: APP,
+      GITHUB_CLIENT_ID: CLIENT.id,
+      GITHUB_CLIENT_SECRET: CLIENT.secret,
+    },
+    undefined,
+    { github: github.endpoints },
+  );
+});
+afterAll(async () => {
+  await server?.close();
+  await github?.close();
+});
+
+function githubUser(emails: GithubUser['emails']): GithubUser {
+  return { id: randomInt(1, 2 ** 31), login: `octo${randomInt(1e6)}`, emails };
+}
+
+/** Starts a flow and follows its redirects (GitHub, then our callback) to the app URL it ends on. */
+async function flow(as: GithubUser | null): Promise<URL> {
+  github.signedIn = as;
+  const started = await server.gql<{ startOAuth: { authorizationUrl: string } }>(START, { redirectUrl: APP });
+  const authorizationUrl = new URL(started.data!.startOAuth.authorizationUrl);
+  expect(authorizationUrl.origin).toBe(github.origin);
+  expect(authorizationUrl.searchParams.get('code_challenge_method')).toBe('S256');
+  const atGithub = await fetch(authorizationUrl, { redirect: 'manual' });
+  const callback = atGithub.headers.get('location')!;
+  expect(callback.startsWith(`${server.url.replace(/\/graphql$/, '')}/oauth/callback/github?`)).toBe(true);
+  const back = await fetch(callback, { redirect: 'manual' });
+  expect(back.status).toBe(303);
+  return new URL(back.headers.get('location')!);
+}
+
+describe('sign-in with GitHub', () => {
+  it('lists GitHub among the providers', async () => {
+    const response = await server.gql(`{ authProviders { id name } }`);
+    expect(response.data).toEqual({ authProviders: [{ id: 'github', name: 'GitHub' }] });
+  });
+
+  it('creates an account from the primary verified address, and signs the same GitHub user in to it again', async () => {
+    const email = uniqueEmail('octo');
+    const user = githubUser([
+      { email: uniqueEmail('secondary'), primary: false, verified: true, visibility: null },
+      { email, primary: true, verified: true, visibility: 'private' },
+    ]);
+    const landed = await flow(user);
+    const first = await server.gql<{ completeOAuth: { accessToken: string; user: { id: string } } }>(COMPLETE, { ticket: landed.searchParams.get('ticket') });
+    expect(first.data!.completeOAuth.user).toMatchObject({ email, emailVerified: true, hasPassword: false });
+    const identities = await server.gql(IDENTITIES, {}, bearer(first.data!.completeOAuth.accessToken));
+    expect(identities.data).toEqual({ me: { identities: [{ provider: 'github', subject: String(user.id), email }] } });
+
+    const again = await flow(user);
+    const second = await server.gql<{ completeOAuth: { user: { id: string } } }>(COMPLETE, { ticket: again.searchParams.get('ticket') });
+    expect(second.data!.completeOAuth.user.id).toBe(first.data!.completeOAuth.user.id);
+  });
+
+  it('takes no address that is not both primary and verified (error=EMAIL_REQUIRED), and writes nothing', async () => {
+    const unverifiedPrimary = uniqueEmail('unverified-primary');
+    const user = githubUser([
+      { email: unverifiedPrimary, primary: true, verified: false, visibility: 'public' },
+      { email: uniqueEmail('verified-secondary'), primary: false, verified: true, visibility: null },
+    ]);
+    const landed = await flow(user);
+    expect(landed.origin + landed.pathname).toBe(APP);
+    expect(landed.searchParams.get('error')).toBe('EMAIL_REQUIRED');
+    expect(await query(server, 'select 1 from federated_identities where provider = ? and subject = ?', ['github', String(user.id)])).toEqual([]);
+    expect(await query(server, 'select 1 from users where email = ?', [unverifiedPrimary])).toEqual([]);
+  });
+
+  it('returns error=ACCESS_DENIED when the person declines on GitHub', async () => {
+    const landed = await flow(null);
+    expect(landed.searchParams.get('error')).toBe('ACCESS_DENIED');
+    expect(landed.searchParams.get('ticket')).toBeNull();
+  });
+
+  it('answers a ticket that is unknown with UNAUTHENTICATED', async () => {
+    expect(errorCode(await server.gql(COMPLETE, { ticket: 'A'.repeat(43) }))).toBe('UNAUTHENTICATED');
+  });
+});
