@@ -10,6 +10,7 @@ import { describeWith } from '../support/requirements';
 import { errorCode, type GraphqlResponse, type TestServer } from '../support/server';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
 import { claimsOf, enrollTotp, mfaTokenOf, verifyMfa } from '../mfa/support';
+import { startRogueProvider, type IdTokenFlaw, type RogueProvider } from './rogue-provider';
 import { freePort, freshPage, makeTestPki, startProvider, startReturnApp, visitProvider, type TestPki } from './support';
 
 // Sign-in through a real OpenID Provider (panva's oidc-provider) over https on loopback, with
@@ -23,6 +24,7 @@ import { freePort, freshPage, makeTestPki, startProvider, startReturnApp, visitP
 
 const CHROMIUM = '/usr/bin/chromium';
 const CLIENT = { client_id: 'girok-test', client_secret: 'girok-test-client-secret-0123456789' };
+const ROGUE_CLIENT = { id: 'girok-rogue-test', secret: 'girok-rogue-test-client-secret-0123' };
 const TOKEN_FIELDS = 'accessToken refreshToken user { id email emailVerified hasPassword }';
 const START = `mutation Start($provider: String!, $redirectUrl: String!, $link: Boolean) {
   startOAuth(provider: $provider, redirectUrl: $redirectUrl, link: $link) { authorizationUrl }
@@ -37,6 +39,7 @@ type Completed = { completeOAuth: TokenPayload & { user: { hasPassword: boolean 
 describeWith(['chromium'], 'sign-in with an OpenID Connect provider', () => {
   let pki: TestPki;
   let provider: { issuer: string; stop(): Promise<void> };
+  let rogue: RogueProvider;
   let database: { url: string; drop(): Promise<void> };
   let smtp: SmtpCapture;
   let app: { origin: string; close(): Promise<void> };
@@ -50,6 +53,7 @@ describeWith(['chromium'], 'sign-in with an OpenID Connect provider', () => {
     const port = await freePort();
     const publicUrl = `http://127.0.0.1:${port}`;
     provider = await startProvider(pki, [{ ...CLIENT, redirect_uris: [`${publicUrl}/oauth/callback/acme`] }]);
+    rogue = await startRogueProvider(pki, ROGUE_CLIENT);
     [database, smtp, app] = await Promise.all([createSharedDatabase(), startSmtpCapture(), startReturnApp()]);
     redirectUrl = `${app.origin}/signed-in`;
     dataDir = mkdtempSync(join(tmpdir(), 'girok-federation-'));
@@ -73,6 +77,9 @@ describeWith(['chromium'], 'sign-in with an OpenID Connect provider', () => {
         OIDC_ACME_NAME: 'Acme ID',
         OIDC_ACME_CLIENT_ID: CLIENT.client_id,
         OIDC_ACME_CLIENT_SECRET: CLIENT.client_secret,
+        OIDC_ROGUE_ISSUER: rogue.issuer,
+        OIDC_ROGUE_CLIENT_ID: ROGUE_CLIENT.id,
+        OIDC_ROGUE_CLIENT_SECRET: ROGUE_CLIENT.secret,
         // A provider nobody answers for: port 1 on loopback refuses connections.
         OIDC_DOWN_ISSUER: 'https://127.0.0.1:1',
         OIDC_DOWN_CLIENT_ID: 'x',
@@ -101,6 +108,7 @@ describeWith(['chromium'], 'sign-in with an OpenID Connect provider', () => {
     await browser?.close();
     if (server) await stopInstances([server]);
     await provider?.stop();
+    await rogue?.close();
     await app?.close();
     await smtp?.close();
     await database?.drop();
@@ -154,6 +162,7 @@ describeWith(['chromium'], 'sign-in with an OpenID Connect provider', () => {
     expect(response.data!.authProviders).toEqual([
       { id: 'acme', name: 'Acme ID' },
       { id: 'down', name: 'DOWN' },
+      { id: 'rogue', name: 'ROGUE' },
     ]);
   });
 
@@ -368,6 +377,39 @@ describeWith(['chromium'], 'sign-in with an OpenID Connect provider', () => {
       }
       expect(await rows('select 1 from users where email = $1', [email])).toEqual([]);
       expect(await rows('select 1 from federated_identities where subject = $1', [subject])).toEqual([]);
+    });
+  });
+
+  describe('ID tokens that fail a check (from a provider that lies on purpose)', () => {
+    async function rogueFlow(flaw: IdTokenFlaw): Promise<URL> {
+      rogue.flaw = flaw;
+      const started = await server.gql<{ startOAuth: { authorizationUrl: string } }>(START, { provider: 'rogue', redirectUrl });
+      const page = await freshPage(browser);
+      try {
+        return (await visitProvider(page, started.data!.startOAuth.authorizationUrl, app.origin, { login: null })).landed;
+      } finally {
+        await page.context().close();
+      }
+    }
+    const rogueAccounts = async () => (await rows(`select count(*)::int as n from federated_identities where provider = 'rogue'`, []))[0].n as number;
+
+    it('accepts its well-formed ID token (so the refusals below are the checks at work)', async () => {
+      const landed = await rogueFlow(null);
+      expect(landed.searchParams.get('ticket')).toBeTruthy();
+      expect(await rogueAccounts()).toBe(1);
+    });
+
+    it.each<[string, IdTokenFlaw]>([
+      ['for another audience', 'audience'],
+      ['signed by a key its JWKS does not hold', 'signature'],
+      ['expired', 'expired'],
+      ['from another issuer', 'issuer'],
+    ])('refuses an ID token %s (error=INVALID_RESPONSE), and writes nothing', async (_label, flaw) => {
+      const before = await rogueAccounts();
+      const landed = await rogueFlow(flaw);
+      expect(landed.searchParams.get('error')).toBe('INVALID_RESPONSE');
+      expect(landed.searchParams.get('ticket')).toBeNull();
+      expect(await rogueAccounts()).toBe(before);
     });
   });
 });
