@@ -35,6 +35,9 @@ describe('rate limit policy', () => {
         'confirmTotpEnrollment',
         'reauthenticate',
         'startTotpEnrollment',
+        // Federated sign-in.
+        'startOAuth',
+        'completeOAuth',
       ].sort(),
     );
   });

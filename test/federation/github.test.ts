@@ -31,6 +31,8 @@ beforeAll(async () => {
       OAUTH_REDIRECT_URLS: APP,
       GITHUB_CLIENT_ID: CLIENT.id,
       GITHUB_CLIENT_SECRET: CLIENT.secret,
+      MAINTENANCE_INTERVAL: '1',
+      UNVERIFIED_ACCOUNT_RETENTION: '1',
     },
     undefined,
     { github: github.endpoints },
@@ -104,5 +106,47 @@ describe('sign-in with GitHub', () => {
 
   it('answers a ticket that is unknown with UNAUTHENTICATED', async () => {
     expect(errorCode(await server.gql(COMPLETE, { ticket: 'A'.repeat(43) }))).toBe('UNAUTHENTICATED');
+  });
+
+  it('purges spent flows and tickets, keeps a flow still at the provider, and keeps an unverified account a provider made', async () => {
+    const user = githubUser([{ email: uniqueEmail('purge'), primary: true, verified: true, visibility: null }]);
+    const landed = await flow(user);
+    expect((await server.gql(COMPLETE, { ticket: landed.searchParams.get('ticket') })).errors).toBeUndefined();
+    github.signedIn = user;
+    const pending = await server.gql(START, { redirectUrl: APP });
+    expect(pending.errors).toBeUndefined();
+    // Two never-verified accounts, older than UNVERIFIED_ACCOUNT_RETENTION: a registration, and one a provider made.
+    const registration = uniqueEmail('pending');
+    const federated = uniqueEmail('federated');
+    for (const email of [registration, federated]) {
+      await query(
+        server,
+        `insert into users (id, email, email_verified, created_at, updated_at) values (gen_random_uuid(), ?, false, now() - interval '1 hour', now())`,
+        [email],
+      );
+    }
+    await query(
+      server,
+      `insert into federated_identities (id, user_id, provider, subject, email, created_at) select gen_random_uuid(), id, 'acme', 'purge-subject', email, now() from users where email = ?`,
+      [federated],
+    );
+    const counts = async () =>
+      (
+        await query<{ spent: number; live: number; tickets: number }>(
+          server,
+          `select (select count(*)::int from oauth_states where consumed_at is not null) as spent,
+                  (select count(*)::int from oauth_states where consumed_at is null) as live,
+                  (select count(*)::int from oauth_tickets) as tickets`,
+        )
+      )[0];
+    const survivors = () => query(server, 'select email from users where email in (?, ?)', [registration, federated]);
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const now = await counts();
+      if ((now.spent === 0 && now.tickets === 0 && (await survivors()).length === 1) || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(await counts()).toEqual({ spent: 0, live: 1, tickets: 0 });
+    expect(await survivors()).toEqual([{ email: federated }]);
   });
 });
