@@ -12,6 +12,8 @@ import {
   sendSentinelMail,
   uniqueEmail,
 } from '../support/flows';
+import { startGithubStandIn, type GithubStandIn } from '../federation/github-stand-in';
+import { freePort } from '../federation/support';
 
 // Finding 1: a code proves control of the mailbox, not who chose the password.
 const VICTIM = 'the victim chose this one';
@@ -19,11 +21,31 @@ const ATTACKER = 'the attacker chose that one';
 const VERIFY_WITH_USER = `mutation Verify($input: VerifyEmailInput!) { verifyEmail(input: $input) { accessToken user { email emailVerified hasPassword } } }`;
 
 let server: TestServer;
+// Federated sign-up through GitHub's loopback stand-in (see test/federation/github.test.ts).
+let github: GithubStandIn;
+const APP = 'http://127.0.0.1:9/app';
 beforeAll(async () => {
+  github = await startGithubStandIn({ id: 'pending-test', secret: 'pending-test-secret' });
+  const port = await freePort();
   // Room for the several code mails one address gets here (3 an hour by default).
-  server = await startTestServer({ RATE_LIMIT_MAIL_PER_HOUR: '10', CODE_RESEND_COOLDOWN: '1' });
+  server = await startTestServer(
+    {
+      RATE_LIMIT_MAIL_PER_HOUR: '10',
+      CODE_RESEND_COOLDOWN: '1',
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      OAUTH_REDIRECT_URLS: APP,
+      GITHUB_CLIENT_ID: 'pending-test',
+      GITHUB_CLIENT_SECRET: 'pending-test-secret',
+    },
+    undefined,
+    { github: github.endpoints },
+  );
 });
-afterAll(() => server?.close());
+afterAll(async () => {
+  await server?.close();
+  await github?.close();
+});
 
 const login = (email: string, password: string) => server.gql(LOGIN, { input: { email, password } });
 
@@ -117,5 +139,24 @@ describe('pre-account hijacking through the other paths', () => {
     expect(confirmed.data?.confirmEmailChange).toEqual({ email, emailVerified: true });
     expect(errorCode(await login(email, ATTACKER))).toBe('INVALID_CREDENTIALS');
     expect((await login(email, VICTIM)).data?.login.user.email).toBe(email);
+  });
+
+  it('a federated sign-up with a verified address discards the pending registration: its password and code never open the account', async () => {
+    const email = uniqueEmail('fed-victim');
+    const attackerCode = await registerAndReadCode(server, email, ATTACKER);
+    github.signedIn = { id: 4242, login: 'victim', emails: [{ email, primary: true, verified: true, visibility: 'private' }] };
+    const started = await server.gql<{ startOAuth: { authorizationUrl: string } }>(
+      `mutation { startOAuth(provider: "github", redirectUrl: "${APP}") { authorizationUrl } }`,
+    );
+    const atGithub = await fetch(started.data!.startOAuth.authorizationUrl, { redirect: 'manual' });
+    const back = await fetch(atGithub.headers.get('location')!, { redirect: 'manual' });
+    const ticket = new URL(back.headers.get('location')!).searchParams.get('ticket');
+    const signedIn = await server.gql<{ completeOAuth: { user: { email: string; emailVerified: boolean; hasPassword: boolean } } }>(
+      `mutation ($t: String!) { completeOAuth(ticket: $t) { user { email emailVerified hasPassword } } }`,
+      { t: ticket },
+    );
+    expect(signedIn.data!.completeOAuth.user).toEqual({ email, emailVerified: true, hasPassword: false });
+    expect(errorCode(await login(email, ATTACKER))).toBe('INVALID_CREDENTIALS');
+    expect(errorCode(await server.gql(VERIFY, { input: { email, code: attackerCode } }))).toBe('INVALID_CODE');
   });
 });
