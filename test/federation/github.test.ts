@@ -33,6 +33,7 @@ beforeAll(async () => {
       GITHUB_CLIENT_SECRET: CLIENT.secret,
       MAINTENANCE_INTERVAL: '1',
       UNVERIFIED_ACCOUNT_RETENTION: '1',
+      REAUTH_WINDOW: '3',
     },
     undefined,
     { github: github.endpoints },
@@ -148,5 +149,20 @@ describe('sign-in with GitHub', () => {
     }
     expect(await counts()).toEqual({ spent: 0, live: 1, tickets: 0 });
     expect(await survivors()).toEqual([{ email: federated }]);
+  });
+
+  it('asks for a recent sign-in to link or unlink (sudo); an account without password re-authenticates by signing in through GitHub again', async () => {
+    const user = githubUser([{ email: uniqueEmail('sudo'), primary: true, verified: true, visibility: null }]);
+    const first = await server.gql<{ completeOAuth: { accessToken: string } }>(COMPLETE, { ticket: (await flow(user)).searchParams.get('ticket') });
+    const stale = bearer(first.data!.completeOAuth.accessToken);
+    await new Promise((resolve) => setTimeout(resolve, 4100));
+    const link = `mutation { startOAuth(provider: "github", redirectUrl: "${APP}", link: true) { authorizationUrl } }`;
+    expect(errorCode(await server.gql(link, {}, stale))).toBe('REAUTHENTICATION_REQUIRED');
+    expect(errorCode(await server.gql(`mutation { unlinkIdentity(provider: "github") }`, {}, stale))).toBe('REAUTHENTICATION_REQUIRED');
+
+    const again = await server.gql<{ completeOAuth: { accessToken: string } }>(COMPLETE, { ticket: (await flow(user)).searchParams.get('ticket') });
+    const fresh = bearer(again.data!.completeOAuth.accessToken);
+    expect(errorCode(await server.gql(`mutation { unlinkIdentity(provider: "github") }`, {}, fresh))).toBe('LAST_SIGN_IN_METHOD');
+    expect((await server.gql(link, {}, fresh)).errors).toBeUndefined();
   });
 });
