@@ -3,6 +3,7 @@ import { bearer, uniqueEmail } from '../support/flows';
 import { errorCode, startTestServer, type TestServer } from '../support/server';
 import { query } from '../mfa/support';
 import { startGithubStandIn, type GithubStandIn, type GithubUser } from './github-stand-in';
+import { refreshCookieIn } from '../browser/support';
 import { freePort } from './support';
 
 // Sign-in with GitHub (OAuth 2, then its user and emails APIs). GitHub itself cannot be reached
@@ -164,5 +165,18 @@ describe('sign-in with GitHub', () => {
     const fresh = bearer(again.data!.completeOAuth.accessToken);
     expect(errorCode(await server.gql(`mutation { unlinkIdentity(provider: "github") }`, {}, fresh))).toBe('LAST_SIGN_IN_METHOD');
     expect((await server.gql(link, {}, fresh)).errors).toBeUndefined();
+  });
+
+  it('delivers the refresh token in the HttpOnly cookie when the app asks for cookie mode', async () => {
+    const user = githubUser([{ email: uniqueEmail('cookie'), primary: true, verified: true, visibility: null }]);
+    const ticket = (await flow(user)).searchParams.get('ticket');
+    const origin = server.url.replace(/\/graphql$/, '');
+    const response = await server.gql<{ completeOAuth: { refreshToken: string | null } }>(
+      `mutation ($t: String!) { completeOAuth(ticket: $t) { refreshToken } }`,
+      { t: ticket },
+      { origin, 'x-token-delivery': 'cookie' },
+    );
+    expect(response.data).toEqual({ completeOAuth: { refreshToken: null } });
+    expect(refreshCookieIn(response.headers)?.attributes).toMatchObject({ httponly: true, secure: true });
   });
 });
