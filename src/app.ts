@@ -48,7 +48,7 @@ import { registerSocketRoute, registerWebsocket, socketRoute } from './http/webs
 import { registerJwksRoute } from './http/jwks';
 import { loggerOptions } from './http/logging';
 import { registerMetricsRoute } from './http/metrics';
-import { registerOAuthCallbackRoute } from './http/oauth-callback';
+import { registerOAuthRoutes } from './http/oauth-callback';
 import { OriginPolicy } from './http/origins';
 import { createHttpServer } from './http/server';
 import { Mailer } from './mail/mailer';
@@ -223,7 +223,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     if (limits.enabled) guardMutations(schema, new RateLimits(limits, limiterStore), { ofMfaToken: (em, token) => mfaTickets.ownerEmail(em, token) });
     registerHealthRoutes(server, database);
     registerJwksRoute(server, keys);
-    registerOAuthCallbackRoute(server, database, federation);
+    registerOAuthRoutes(server, database, federation, config.federation.callbackBase);
     const authenticator = new Authenticator(tokens, sessions);
     // Realtime: graphql-ws on GET /graphql; @fastify/websocket must be in place before that route is added.
     let realtime: { feed: SecurityEventFeed; source: EventSource } | null = null;

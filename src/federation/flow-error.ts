@@ -11,6 +11,8 @@ export type FlowErrorCode =
   | 'PROVIDER_UNAVAILABLE'
   /** The provider's answer failed a check: ID token signature, issuer, audience, nonce, expiry, PKCE. */
   | 'INVALID_RESPONSE'
+  /** The callback came to a browser that did not start the flow (a link from someone else's flow: login CSRF), or without its cookie. */
+  | 'BROWSER_MISMATCH'
   /** The flow took longer than 10 minutes at the provider. */
   | 'STATE_EXPIRED'
   /** No usable email address from the provider (for a new account). */

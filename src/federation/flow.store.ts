@@ -19,7 +19,11 @@ export interface PendingFlow {
 }
 
 /** The state presented at the callback: unknown (forged, replayed, of another provider), expired, or live. */
-export type SpentState = { outcome: 'unknown' } | { outcome: 'expired'; redirectUrl: string } | { outcome: 'live'; flow: PendingFlow };
+export type SpentState =
+  | { outcome: 'unknown' }
+  | { outcome: 'expired'; redirectUrl: string }
+  /** `bindingHash`: SHA-256 of the cookie the browser got on its way to the provider (null if it never went). */
+  | { outcome: 'live'; flow: PendingFlow; bindingHash: Buffer | null };
 
 /**
  * The flows in progress (`oauth_states`) and the tickets of finished ones (`oauth_tickets`).
@@ -37,13 +41,35 @@ export class FlowStore {
     );
   }
 
+  /**
+   * The browser is on its way to the provider: binds the flow to it (the cookie `binding`, stored
+   * as SHA-256), once. Null for a flow unknown, spent, expired or already on its way.
+   */
+  async bind(em: EntityManager, provider: string, state: string, binding: string): Promise<PendingFlow | null> {
+    const [row] = await sql<{ nonce: string; code_verifier: string; redirect_url: string; link_user_id: string | null }>(
+      em,
+      `update oauth_states set binding_hash = ?
+        where state_hash = ? and provider = ? and consumed_at is null and binding_hash is null and expires_at > now()
+        returning nonce, code_verifier, redirect_url, link_user_id`,
+      [sha256(binding), sha256(state), provider],
+    );
+    return row ? { provider, nonce: row.nonce, codeVerifier: row.code_verifier, redirectUrl: row.redirect_url, linkUserId: row.link_user_id } : null;
+  }
+
   /** Spends the state of a callback to `provider` (whatever comes next, it never works again). */
   async spend(em: EntityManager, provider: string, state: string): Promise<SpentState> {
-    const [row] = await sql<{ nonce: string; code_verifier: string; redirect_url: string; link_user_id: string | null; expired: boolean }>(
+    const [row] = await sql<{
+      nonce: string;
+      code_verifier: string;
+      redirect_url: string;
+      link_user_id: string | null;
+      binding_hash: Buffer | null;
+      expired: boolean;
+    }>(
       em,
       `update oauth_states set consumed_at = now()
         where state_hash = ? and provider = ? and consumed_at is null
-        returning nonce, code_verifier, redirect_url, link_user_id, expires_at <= now() as expired`,
+        returning nonce, code_verifier, redirect_url, link_user_id, binding_hash, expires_at <= now() as expired`,
       [sha256(state), provider],
     );
     if (!row) return { outcome: 'unknown' };
@@ -51,6 +77,7 @@ export class FlowStore {
     return {
       outcome: 'live',
       flow: { provider, nonce: row.nonce, codeVerifier: row.code_verifier, redirectUrl: row.redirect_url, linkUserId: row.link_user_id },
+      bindingHash: row.binding_hash ? Buffer.from(row.binding_hash) : null,
     };
   }
 

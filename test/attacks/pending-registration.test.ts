@@ -148,8 +148,11 @@ describe('pre-account hijacking through the other paths', () => {
     const started = await server.gql<{ startOAuth: { authorizationUrl: string } }>(
       `mutation { startOAuth(provider: "github", redirectUrl: "${APP}") { authorizationUrl } }`,
     );
-    const atGithub = await fetch(started.data!.startOAuth.authorizationUrl, { redirect: 'manual' });
-    const back = await fetch(atGithub.headers.get('location')!, { redirect: 'manual' });
+    // As a browser: our start route (its cookie binds the flow), GitHub, our callback with the cookie.
+    const atStart = await fetch(started.data!.startOAuth.authorizationUrl, { redirect: 'manual' });
+    const cookie = atStart.headers.get('set-cookie')!.split(';')[0];
+    const atGithub = await fetch(atStart.headers.get('location')!, { redirect: 'manual' });
+    const back = await fetch(atGithub.headers.get('location')!, { redirect: 'manual', headers: { cookie } });
     const ticket = new URL(back.headers.get('location')!).searchParams.get('ticket');
     const signedIn = await server.gql<{ completeOAuth: { user: { email: string; emailVerified: boolean; hasPassword: boolean } } }>(
       `mutation ($t: String!) { completeOAuth(ticket: $t) { user { email emailVerified hasPassword } } }`,

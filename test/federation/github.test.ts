@@ -49,17 +49,22 @@ function githubUser(emails: GithubUser['emails']): GithubUser {
   return { id: randomInt(1, 2 ** 31), login: `octo${randomInt(1e6)}`, emails };
 }
 
-/** Starts a flow and follows its redirects (GitHub, then our callback) to the app URL it ends on. */
+/**
+ * Starts a flow and follows its redirects as a browser would (our start route, which sets the
+ * flow's cookie; GitHub; our callback, with that cookie) to the app URL it ends on.
+ */
 async function flow(as: GithubUser | null): Promise<URL> {
   github.signedIn = as;
   const started = await server.gql<{ startOAuth: { authorizationUrl: string } }>(START, { redirectUrl: APP });
-  const authorizationUrl = new URL(started.data!.startOAuth.authorizationUrl);
+  const atStart = await fetch(started.data!.startOAuth.authorizationUrl, { redirect: 'manual' });
+  const cookie = atStart.headers.get('set-cookie')!.split(';')[0];
+  const authorizationUrl = new URL(atStart.headers.get('location')!);
   expect(authorizationUrl.origin).toBe(github.origin);
   expect(authorizationUrl.searchParams.get('code_challenge_method')).toBe('S256');
   const atGithub = await fetch(authorizationUrl, { redirect: 'manual' });
   const callback = atGithub.headers.get('location')!;
   expect(callback.startsWith(`${server.url.replace(/\/graphql$/, '')}/oauth/callback/github?`)).toBe(true);
-  const back = await fetch(callback, { redirect: 'manual' });
+  const back = await fetch(callback, { redirect: 'manual', headers: { cookie } });
   expect(back.status).toBe(303);
   return new URL(back.headers.get('location')!);
 }

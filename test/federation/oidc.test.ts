@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
@@ -360,16 +361,26 @@ describeWith(['chromium'], 'sign-in with an OpenID Connect provider', () => {
       }
     });
 
+    /** Our start route as the test process visits it: the provider URL it sends to, and the flow's cookie. */
+    async function startLeg(authorizationUrl: string): Promise<{ providerUrl: URL; cookie: { name: string; value: string } }> {
+      const response = await fetch(authorizationUrl, { redirect: 'manual' });
+      const [pair] = response.headers.get('set-cookie')!.split(';');
+      const at = pair.indexOf('=');
+      return { providerUrl: new URL(response.headers.get('location')!), cookie: { name: pair.slice(0, at), value: pair.slice(at + 1) } };
+    }
+
     it('refuses an ID token whose nonce is not the flow’s (error=INVALID_RESPONSE), and writes nothing', async () => {
       const email = uniqueEmail('nonce');
       const subject = `verified:${email}`;
       // Two flows; the first one's request goes to the provider with the second one's nonce.
-      const a = new URL((await start({})).data!.startOAuth.authorizationUrl);
-      const b = new URL((await start({})).data!.startOAuth.authorizationUrl);
-      a.searchParams.set('nonce', b.searchParams.get('nonce')!);
+      const a = await startLeg((await start({})).data!.startOAuth.authorizationUrl);
+      const b = await startLeg((await start({})).data!.startOAuth.authorizationUrl);
+      a.providerUrl.searchParams.set('nonce', b.providerUrl.searchParams.get('nonce')!);
       const page = await freshPage(browser);
+      // The browser holds flow A's cookie, as if it had passed our start route itself.
+      await page.context().addCookies([{ ...a.cookie, domain: '127.0.0.1', path: '/oauth/', httpOnly: true, sameSite: 'Lax' }]);
       try {
-        const { landed } = await visitProvider(page, a.toString(), app.origin, { login: subject });
+        const { landed } = await visitProvider(page, a.providerUrl.toString(), app.origin, { login: subject });
         expect(landed.searchParams.get('error')).toBe('INVALID_RESPONSE');
         expect(landed.searchParams.get('ticket')).toBeNull();
       } finally {
@@ -377,6 +388,54 @@ describeWith(['chromium'], 'sign-in with an OpenID Connect provider', () => {
       }
       expect(await rows('select 1 from users where email = $1', [email])).toEqual([]);
       expect(await rows('select 1 from federated_identities where subject = $1', [subject])).toEqual([]);
+    });
+
+    it('refuses a callback link made by someone else’s flow (login CSRF: error=BROWSER_MISMATCH), and writes nothing', async () => {
+      /** The attacker's leg, by hand: our start route, then the provider (which answers at once), keeping the callback link. */
+      const attackerLink = async () => {
+        const attacker = await startLeg(
+          (await server.gql<{ startOAuth: { authorizationUrl: string } }>(START, { provider: 'rogue', redirectUrl })).data!.startOAuth.authorizationUrl,
+        );
+        const link = await new Promise<string>((resolve, reject) =>
+          httpsGet(attacker.providerUrl, { ca: readFileSync(pki.caFile) }, (response) => {
+            response.resume();
+            resolve(response.headers.location!);
+          }).on('error', reject),
+        );
+        return { link, cookie: attacker.cookie };
+      };
+      rogue.flaw = null;
+      const before = await rows(`select count(*)::int as n from federated_identities where provider = 'rogue'`, []);
+      const { link } = await attackerLink();
+      expect(link).toContain('/oauth/callback/rogue?');
+      // The victim's browser follows the link: it never started that flow.
+      const victim = await freshPage(browser);
+      try {
+        await victim.goto(link);
+        const landed = new URL(victim.url());
+        expect(landed.origin).toBe(app.origin);
+        expect(landed.searchParams.get('error')).toBe('BROWSER_MISMATCH');
+        expect(landed.searchParams.get('ticket')).toBeNull();
+      } finally {
+        await victim.context().close();
+      }
+      expect(await rows(`select count(*)::int as n from federated_identities where provider = 'rogue'`, [])).toEqual(before);
+      // The same kind of link in the browser that holds its flow's cookie does finish.
+      const own = await attackerLink();
+      const finished = await fetch(own.link, { redirect: 'manual', headers: { cookie: `${own.cookie.name}=${own.cookie.value}` } });
+      expect(new URL(finished.headers.get('location')!).searchParams.get('ticket')).toBeTruthy();
+    });
+
+    it('sends the browser through our start route, which works once', async () => {
+      const started = (await start({})).data!.startOAuth.authorizationUrl;
+      expect(started.startsWith(`${server.url.replace(/\/graphql$/, '')}/oauth/start/acme?state=`)).toBe(true);
+      const first = await fetch(started, { redirect: 'manual' });
+      expect(first.status).toBe(303);
+      expect(new URL(first.headers.get('location')!).origin).toBe(provider.issuer);
+      expect(first.headers.get('set-cookie')).toMatch(/^girok_oauth_[0-9a-f]{16}=[\w-]{43}; Path=\/oauth\/; Max-Age=600; HttpOnly; SameSite=Lax$/);
+      const second = await fetch(started, { redirect: 'manual' });
+      expect(second.status).toBe(400);
+      expect(await second.json()).toEqual({ error: 'INVALID_STATE' });
     });
   });
 
@@ -394,9 +453,10 @@ describeWith(['chromium'], 'sign-in with an OpenID Connect provider', () => {
     const rogueAccounts = async () => (await rows(`select count(*)::int as n from federated_identities where provider = 'rogue'`, []))[0].n as number;
 
     it('accepts its well-formed ID token (so the refusals below are the checks at work)', async () => {
+      const before = await rogueAccounts();
       const landed = await rogueFlow(null);
       expect(landed.searchParams.get('ticket')).toBeTruthy();
-      expect(await rogueAccounts()).toBe(1);
+      expect(await rogueAccounts()).toBe(before + 1);
     });
 
     it.each<[string, IdTokenFlaw]>([

@@ -132,32 +132,33 @@ export interface ProviderVisit {
 }
 
 /**
- * Drives one flow in a browser page, as a person would: opens the authorization URL, signs in
- * on the provider's login page, confirms its consent page, and follows the redirects through
- * our callback back to the app. Returns the app URL the browser lands on and the callback URL
- * it passed (to replay it).
+ * Drives one flow in a browser page, as a person would: opens the authorization URL (our start
+ * route, which sends it on to the provider), signs in on the provider's login page, confirms its
+ * consent page, and follows the redirects through our callback back to the app. Returns the app
+ * URL the browser lands on and the callback URL it passed (to replay it).
  */
 export async function visitProvider(page: Page, authorizationUrl: string, appOrigin: string, visit: ProviderVisit): Promise<{ landed: URL; callback: string }> {
   let callback = '';
   page.on('request', (request) => {
     if (request.url().includes('/oauth/callback/')) callback = request.url();
   });
+  const settle = (action: Promise<unknown>) => Promise.all([page.waitForNavigation(), action]);
   await page.goto(authorizationUrl);
   for (let step = 0; step < 6; step++) {
     if (new URL(page.url()).origin === appOrigin) return { landed: new URL(page.url()), callback };
     if (await page.locator('input[name=login]').count()) {
       if (visit.cancel) {
-        await Promise.all([page.waitForNavigation(), page.locator('a[href*="/abort"]').click()]);
+        await settle(page.locator('a[href*="/abort"]').click());
         continue;
       }
       if (!visit.login) throw new Error('the provider asks for a login and the visit has none');
       await page.fill('input[name=login]', visit.login);
       await page.fill('input[name=password]', 'any password');
-      await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+      await settle(page.click('button[type=submit]'));
       continue;
     }
     if (await page.locator('input[name=prompt][value=consent]').count()) {
-      await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+      await settle(page.click('button[type=submit]'));
       continue;
     }
     await page.waitForLoadState();

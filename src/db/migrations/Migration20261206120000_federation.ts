@@ -3,7 +3,8 @@ import { Migration } from '@mikro-orm/migrations';
 /**
  * Federated sign-in: the identities an account signs in with (one account per provider
  * subject, one identity per provider and account), the flows in progress (state stored as
- * SHA-256 with its nonce and PKCE verifier, 10 minutes, single use), and the tickets a
+ * SHA-256 with its nonce and PKCE verifier, 10 minutes, single use, and the SHA-256 of the
+ * cookie that binds the flow to the browser that went to the provider), and the tickets a
  * finished flow hands back to the app (SHA-256, 60 seconds, single use).
  */
 export class Migration20261206120000_federation extends Migration {
@@ -14,7 +15,7 @@ export class Migration20261206120000_federation extends Migration {
     this.addSql(`create unique index "federated_identities_provider_subject_unique" on "federated_identities" ("provider", "subject");`);
     this.addSql(`create unique index "federated_identities_user_id_provider_unique" on "federated_identities" ("user_id", "provider");`);
     this.addSql(
-      `create table "oauth_states" ("id" uuid not null, "state_hash" bytea not null, "provider" varchar(64) not null, "nonce" varchar(128) not null, "code_verifier" varchar(128) not null, "redirect_url" text not null, "link_user_id" uuid null references "users" ("id") on update cascade on delete cascade, "created_at" timestamptz not null default now(), "expires_at" timestamptz not null, "consumed_at" timestamptz null, constraint "oauth_states_pkey" primary key ("id"));`,
+      `create table "oauth_states" ("id" uuid not null, "state_hash" bytea not null, "provider" varchar(64) not null, "nonce" varchar(128) not null, "code_verifier" varchar(128) not null, "redirect_url" text not null, "link_user_id" uuid null references "users" ("id") on update cascade on delete cascade, "binding_hash" bytea null, "created_at" timestamptz not null default now(), "expires_at" timestamptz not null, "consumed_at" timestamptz null, constraint "oauth_states_pkey" primary key ("id"));`,
     );
     this.addSql(`create unique index "oauth_states_state_hash_unique" on "oauth_states" ("state_hash");`);
     this.addSql(`create index "oauth_states_expires_at_index" on "oauth_states" ("expires_at");`);
