@@ -12,7 +12,10 @@ export class AuthProvider {
 
 @ObjectType()
 export class OAuthStart {
-  @Field(() => String, { description: "Send the browser here (the provider's sign-in page)." })
+  @Field(() => String, {
+    description:
+      "Send the browser here (a top-level navigation): our start route, which binds the flow to the browser and goes on to the provider's sign-in page.",
+  })
   authorizationUrl!: string;
 }
 
