@@ -184,4 +184,15 @@ describe('sign-in with GitHub', () => {
     expect(response.data).toEqual({ completeOAuth: { refreshToken: null } });
     expect(refreshCookieIn(response.headers)?.attributes).toMatchObject({ httponly: true, secure: true });
   });
+
+  it('signs a disabled account in through GitHub no more (error=ACCOUNT_DISABLED), nor with a ticket issued before', async () => {
+    const user = githubUser([{ email: uniqueEmail('disabled'), primary: true, verified: true, visibility: null }]);
+    const first = await server.gql<{ completeOAuth: { user: { id: string } } }>(COMPLETE, { ticket: (await flow(user)).searchParams.get('ticket') });
+    const id = first.data!.completeOAuth.user.id;
+    const pendingTicket = (await flow(user)).searchParams.get('ticket');
+    // An operator disables the account (the admin API's service, as `npm run user:create` reaches it).
+    await server.app.admin.disable(server.app.database.fork(), null, id, 'test');
+    expect((await flow(user)).searchParams.get('error')).toBe('ACCOUNT_DISABLED');
+    expect(errorCode(await server.gql(COMPLETE, { ticket: pendingTicket }))).toBe('ACCOUNT_DISABLED');
+  });
 });
