@@ -186,6 +186,10 @@ export function isClientError(error: unknown): error is ClientError {
  */
 export class PasskeyRefusedError extends ClientError {
   constructor(reason?: 'CHALLENGE_EXPIRED' | 'CHALLENGE_UNKNOWN') {
-    super(ErrorCode.INVALID_CREDENTIALS, reason ? 'This passkey challenge expired or was already used; start again' : 'The passkey could not be verified', reason ? { reason } : {});
+    super(
+      ErrorCode.INVALID_CREDENTIALS,
+      reason ? 'This passkey challenge expired or was already used; start again' : 'The passkey could not be verified',
+      reason ? { reason } : {},
+    );
   }
 }

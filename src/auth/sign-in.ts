@@ -20,9 +20,7 @@ import type { AuthMethod, ClientInfo, ViewerUser } from '../viewer/viewer';
 import type { IssuedToken, TokenIssuer } from './token-issuer';
 
 /** Where a sign-in stands once its first factor passed: a session, or a second factor to ask for. */
-export type SignInStep =
-  | { session: IssuedSession; ticket?: undefined }
-  | { session?: undefined; ticket: IssuedTicket; methods: readonly MfaMethod[] };
+export type SignInStep = { session: IssuedSession; ticket?: undefined } | { session?: undefined; ticket: IssuedTicket; methods: readonly MfaMethod[] };
 
 /** Whether an account has a passkey (a second factor for sign-ins that did not use one). */
 export interface PasskeyFactors {

@@ -212,7 +212,8 @@ const RP_ID = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?
  */
 function readWebAuthn(read: Reader, appName: string, production: boolean): Config['webauthn'] {
   const rpId = read.string('WEBAUTHN_RP_ID', 'localhost').toLowerCase();
-  if (!RP_ID.test(rpId) || /^[\d.]+$/.test(rpId)) throw new ConfigError('WEBAUTHN_RP_ID', `must be a domain name like example.com (no scheme, port or IP address), got "${rpId}"`);
+  if (!RP_ID.test(rpId) || /^[\d.]+$/.test(rpId))
+    throw new ConfigError('WEBAUTHN_RP_ID', `must be a domain name like example.com (no scheme, port or IP address), got "${rpId}"`);
   const origins = read.origins('WEBAUTHN_ORIGINS', production);
   if (origins.length === 0 && read.optional('WEBAUTHN_ORIGINS') === null) origins.push('http://localhost:4000');
   if (origins.length === 0) throw new ConfigError('WEBAUTHN_ORIGINS', 'must list at least one origin');

@@ -25,6 +25,8 @@ export class PasskeyChallenge {
   @Field(() => ID, { description: 'Single use; lives WEBAUTHN_CHALLENGE_TTL seconds.' })
   challengeId!: string;
 
-  @Field(() => GraphQLJSON, { description: 'PublicKeyCredentialRequestOptionsJSON for navigator.credentials.get() (or @simplewebauthn/browser startAuthentication).' })
+  @Field(() => GraphQLJSON, {
+    description: 'PublicKeyCredentialRequestOptionsJSON for navigator.credentials.get() (or @simplewebauthn/browser startAuthentication).',
+  })
   options!: unknown;
 }

@@ -47,7 +47,10 @@ export interface PasskeyChallenge {
   options: PublicKeyCredentialRequestOptionsJSON;
 }
 
-type Outcome = { error: ClientError; failedUserId?: string } | { session: IssuedSession; error?: undefined } | { step: Awaited<ReturnType<SignIn['open']>>; error?: undefined };
+type Outcome =
+  | { error: ClientError; failedUserId?: string }
+  | { session: IssuedSession; error?: undefined }
+  | { step: Awaited<ReturnType<SignIn['open']>>; error?: undefined };
 
 /**
  * Sign-in with a passkey, in three uses of one pair of calls:
@@ -64,30 +67,32 @@ export class PasskeyLoginService {
     const email = input.email === undefined || input.email === null ? null : parseEmail(input.email);
     const mfaToken = input.mfaToken === undefined || input.mfaToken === null ? null : parseMfaToken(input.mfaToken);
     const { settings, passkeys, challenges, tickets } = this.deps;
-    const outcome = await em.transactional(async (tx): Promise<{ error: ClientError; started?: undefined } | { error?: undefined; started: PasskeyChallenge }> => {
-      let binding: ChallengeBinding = { userId: null, userBound: false, ticketId: null };
-      if (mfaToken) {
-        // Each passkey try at a pending sign-in counts against its ticket, as a wrong code does.
-        const ticket = await tickets.try(tx, mfaToken);
-        if (ticket.outcome === 'expired') return { error: new CodeExpiredError() };
-        if (ticket.outcome === 'exhausted') return { error: new TooManyAttemptsError() };
-        if (ticket.outcome === 'unknown') return { error: new UnauthenticatedError('This sign-in is unknown or already complete; sign in again') };
-        binding = { userId: ticket.userId, userBound: true, ticketId: ticket.id };
-      } else if (email) {
-        // An address with no account answers exactly like an account with no passkeys.
-        const user = await tx.findOne(User, { email }, { fields: ['id'] });
-        binding = { userId: user?.id ?? null, userBound: true, ticketId: null };
-      }
-      const allowCredentials = binding.userId ? await passkeys.descriptors(tx, binding.userId) : [];
-      const options = await generateAuthenticationOptions({
-        rpID: settings.rpId,
-        allowCredentials: binding.userBound ? allowCredentials : undefined,
-        userVerification: 'preferred',
-        timeout: settings.challengeTtl * 1000,
-      });
-      const { id } = await challenges.startAuthentication(tx, options.challenge, binding);
-      return { started: { challengeId: id, options } };
-    });
+    const outcome = await em.transactional(
+      async (tx): Promise<{ error: ClientError; started?: undefined } | { error?: undefined; started: PasskeyChallenge }> => {
+        let binding: ChallengeBinding = { userId: null, userBound: false, ticketId: null };
+        if (mfaToken) {
+          // Each passkey try at a pending sign-in counts against its ticket, as a wrong code does.
+          const ticket = await tickets.try(tx, mfaToken);
+          if (ticket.outcome === 'expired') return { error: new CodeExpiredError() };
+          if (ticket.outcome === 'exhausted') return { error: new TooManyAttemptsError() };
+          if (ticket.outcome === 'unknown') return { error: new UnauthenticatedError('This sign-in is unknown or already complete; sign in again') };
+          binding = { userId: ticket.userId, userBound: true, ticketId: ticket.id };
+        } else if (email) {
+          // An address with no account answers exactly like an account with no passkeys.
+          const user = await tx.findOne(User, { email }, { fields: ['id'] });
+          binding = { userId: user?.id ?? null, userBound: true, ticketId: null };
+        }
+        const allowCredentials = binding.userId ? await passkeys.descriptors(tx, binding.userId) : [];
+        const options = await generateAuthenticationOptions({
+          rpID: settings.rpId,
+          allowCredentials: binding.userBound ? allowCredentials : undefined,
+          userVerification: 'preferred',
+          timeout: settings.challengeTtl * 1000,
+        });
+        const { id } = await challenges.startAuthentication(tx, options.challenge, binding);
+        return { started: { challengeId: id, options } };
+      },
+    );
     if (outcome.error) throw outcome.error;
     return outcome.started;
   }
