@@ -10,7 +10,7 @@ export const ErrorCode = {
   FORBIDDEN: 'FORBIDDEN',
   /** Registration for a verified address, only when REVEAL_EMAIL_TAKEN=true. */
   EMAIL_TAKEN: 'EMAIL_TAKEN',
-  /** Wrong email or password; deliberately does not say which. */
+  /** Wrong email or password (deliberately does not say which), or a passkey answer that did not verify. */
   INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
   /** Right password, but the address has not been verified yet. */
   EMAIL_NOT_VERIFIED: 'EMAIL_NOT_VERIFIED',
@@ -28,8 +28,9 @@ export const ErrorCode = {
   SESSION_REVOKED: 'SESSION_REVOKED',
   /**
    * The first factor passed but the account has a second one: no session yet. Complete with
-   * `verifyMfa` using `extensions.mfaToken` (single use, 5 minutes); `extensions.methods` lists
-   * what it accepts (TOTP, RECOVERY_CODE).
+   * `verifyMfa` using `extensions.mfaToken` (single use, 5 minutes), or with a passkey
+   * (`startPasskeyLogin(mfaToken)`); `extensions.methods` lists what it accepts (TOTP,
+   * RECOVERY_CODE, PASSKEY).
    */
   MFA_REQUIRED: 'MFA_REQUIRED',
   /** A sudo mutation, and the session last authenticated longer than REAUTH_WINDOW ago: call `reauthenticate`. */
