@@ -34,7 +34,7 @@ export interface SignInDeps {
   secondFactor: SecondFactor;
   securityLog: SecurityLog;
   issuer: TokenIssuer;
-  passkeys?: PasskeyFactors;
+  passkeys: PasskeyFactors;
 }
 
 /**
@@ -60,7 +60,7 @@ export class SignIn {
   private async secondFactors(tx: EntityManager, userId: string, amr: readonly AuthMethod[]): Promise<MfaMethod[]> {
     const methods: MfaMethod[] = [];
     if (await this.deps.factors.hasActiveFactor(tx, userId)) methods.push('TOTP', 'RECOVERY_CODE');
-    if (!amr.includes('hwk') && (await this.deps.passkeys?.hasPasskey(tx, userId))) methods.push('PASSKEY');
+    if (!amr.includes('hwk') && (await this.deps.passkeys.hasPasskey(tx, userId))) methods.push('PASSKEY');
     return methods;
   }
 

@@ -20,7 +20,8 @@ export interface PasskeyDeps {
   challenges: ChallengeStore;
   securityLog: SecurityLog;
   mailer: Mailer;
-  log: { warn(obj: object, msg: string): void };
+  /** A refused answer is the client's matter: logged at debug, with the library's reason. */
+  log: { debug(obj: object, msg: string): void };
 }
 
 /**
@@ -74,7 +75,7 @@ export class PasskeyService {
           requireUserVerification: false,
         });
       } catch (error) {
-        this.deps.log.warn({ err: error }, 'passkey registration did not verify');
+        this.deps.log.debug({ err: error }, 'passkey registration did not verify');
         return { error: refused('VERIFICATION_FAILED', 'The passkey could not be verified') };
       }
       if (!verified.verified) return { error: refused('VERIFICATION_FAILED', 'The passkey could not be verified') };
