@@ -1,6 +1,6 @@
 import { ME, PASSWORD, bearer, createVerifiedUser, uniqueEmail, type TokenPayload, LOGIN, REFRESH } from '../support/flows';
 import { describeWith } from '../support/requirements';
-import { errorCode, startTestServer, type GraphqlResponse, type TestServer } from '../support/server';
+import { codeIn, errorCode, startTestServer, type GraphqlResponse, type TestServer } from '../support/server';
 import { claimsOf, enrollTotp, mfaTokenOf, query, verifyMfa, VERIFY_MFA } from '../mfa/support';
 import {
   DELETE_PASSKEY,
@@ -86,8 +86,8 @@ describeWith(['chromium'], 'passkeys in Chromium with a virtual authenticator', 
         excludeCredentials: [],
         authenticatorSelection: { residentKey: 'required', requireResidentKey: true, userVerification: 'preferred' },
       });
-      // The WebAuthn user handle is opaque: not the address.
-      expect(Buffer.from(options.user.id, 'base64url').toString('utf8')).not.toContain('@');
+      // The WebAuthn user handle is opaque: the account id's 16 bytes, not the address.
+      expect(Buffer.from(options.user.id, 'base64url').toString('hex')).toBe(user.token.user.id.replace(/-/g, ''));
       expect(passkey).toMatchObject({ name: 'Laptop', lastUsedAt: null, backedUp: false });
       alice.credentialId = credentialId;
       alice.passkeyId = passkey.id;
@@ -168,6 +168,18 @@ describeWith(['chromium'], 'passkeys in Chromium with a virtual authenticator', 
       // The ticket is spent: neither a code nor another passkey challenge can use it again.
       expect(errorCode(await server.gql(VERIFY_MFA, { input: { mfaToken, code: '123456' } }))).toBe('UNAUTHENTICATED');
       expect(errorCode(await server.gql(START_LOGIN, { mfaToken }))).toBe('UNAUTHENTICATED');
+    });
+    it('is asked for by the other sign-in paths too: a mailed-code sign-in answers MFA_REQUIRED with PASSKEY, and the passkey completes it', async () => {
+      const earlier = new Set(server.smtp.messages);
+      expect((await server.gql(`mutation ($email: String!) { requestLoginCode(email: $email) }`, { email: alice.email })).errors).toBeUndefined();
+      const code = codeIn(await server.smtp.waitFor((mail) => mail.to === alice.email && !earlier.has(mail) && /\b\d{6}\b/.test(mail.text)));
+      const answer = await server.gql(`mutation ($input: VerifyEmailInput!) { loginWithCode(input: $input) { accessToken } }`, {
+        input: { email: alice.email, code },
+      });
+      expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'MFA_REQUIRED', methods: ['PASSKEY'] });
+      const challenge = await startLogin({ mfaToken: mfaTokenOf(answer) });
+      const completed = await finishLogin(challenge.challengeId, await browser.get(challenge.options));
+      expect(claimsOf(completed.data!.finishPasskeyLogin.accessToken)).toMatchObject({ amr: ['email', 'hwk', 'mfa'] });
     });
   });
 
