@@ -38,9 +38,9 @@ export interface SignInDeps {
 }
 
 /**
- * The last step of every sign-in path (login, verifyEmail, resetPassword, later the code and
- * federated logins): an account with a second factor gets no session, only a ticket for
- * `verifyMfa`. `open` runs in the path's transaction; `finish`, after it commits, answers with
+ * The last step of every sign-in path (login, verifyEmail, resetPassword, the code and passkey
+ * logins, later the federated one): an account with a second factor gets no session, only a
+ * ticket for `verifyMfa` or a passkey (`finishPasskeyLogin`). `open` runs in the path's transaction; `finish`, after it commits, answers with
  * the Token or MFA_REQUIRED.
  */
 export class SignIn {
