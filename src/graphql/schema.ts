@@ -6,11 +6,12 @@ import { AdminResolver } from './admin.resolver';
 import { AuthResolver } from './auth.resolver';
 import { authChecker } from './auth-checker';
 import { MfaResolver } from './mfa.resolver';
+import { PasskeyResolver } from './passkey.resolver';
 import { RealtimeResolver } from './realtime.resolver';
 import { SessionResolver } from './session.resolver';
 import { UserResolver } from './user.resolver';
 
-export const resolvers = [AuthResolver, SessionResolver, UserResolver, MfaResolver, RealtimeResolver, AdminResolver, AccountResolver] as const;
+export const resolvers = [AuthResolver, SessionResolver, UserResolver, MfaResolver, RealtimeResolver, AdminResolver, AccountResolver, PasskeyResolver] as const;
 
 /**
  * The schema from the resolvers. type-graphql's container hands each resolver class its

@@ -11,6 +11,7 @@ export const NOTICE_MAIL_KINDS = [
   'email-changed',
   'email-change-attempt',
   'account-deleted',
+  'passkey-added',
 ] as const;
 export const MAIL_KINDS = [...CODE_MAIL_KINDS, ...NOTICE_MAIL_KINDS] as const;
 
