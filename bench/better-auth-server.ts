@@ -50,7 +50,13 @@ async function main(): Promise<void> {
   let drained = () => {};
   const server = createServer((request, response) => {
     running++;
-    void handle(request, response).finally(() => --running === 0 && drained());
+    void handle(request, response)
+      .catch(() => {
+        // A failure the handler did not turn into an answer: a 500 the bench counts as an error.
+        if (!response.headersSent) response.writeHead(500);
+        response.end();
+      })
+      .finally(() => --running === 0 && drained());
   });
   server.listen(port, '127.0.0.1', () => console.log('better-auth listening'));
   process.on('SIGTERM', () => {

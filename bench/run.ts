@@ -187,6 +187,8 @@ function summarize(scenarios: ScenarioResult[], argon2: Argon2Bound | undefined,
     meOverTypename: ratio(me?.requestsPerSecond, typename?.requestsPerSecond),
     meOverLimit: ratio(me?.requestsPerSecond, limit?.requestsPerSecond),
     meOverBetterAuth: ratio(me?.requestsPerSecond, betterAuth?.requestsPerSecond),
+    // The same comparison in CPU (server + PostgreSQL) per request: steadier on a shared machine.
+    betterAuthCpuOverMe: ratio(cpuPerRequest(betterAuth), cpuPerRequest(me)),
     // The worst concurrency is the figure: the bar holds at any of them.
     loginOverArgon2: logins.length ? Math.min(...logins.map((l) => ratio(l.requestsPerSecond, argon2?.hashesPerSecond) ?? 0)) : null,
     refreshPerSecond: refresh ? refresh.requestsPerSecond : null,
@@ -202,6 +204,7 @@ function summarize(scenarios: ScenarioResult[], argon2: Argon2Bound | undefined,
   line('me / __typename', ratios.meOverTypename, TARGETS.meOverTypename);
   line('me / hand-written limit', ratios.meOverLimit, TARGETS.meOverLimit);
   line('me / better-auth get-session', ratios.meOverBetterAuth, TARGETS.meOverBetterAuth);
+  if (ratios.betterAuthCpuOverMe !== null) console.log(`  ${'  the same in CPU per request'.padEnd(34)} ${fmt(ratios.betterAuthCpuOverMe, 8, 2)}`);
   for (const l of logins) line(`${l.name} / argon2 bound`, ratio(l.requestsPerSecond, argon2?.hashesPerSecond), TARGETS.loginOverArgon2);
   line(`refresh rotations (${cores} server core)`, ratios.refreshPerSecond, TARGETS.refreshPerSecond, false, '/s');
   line(`me p99 at ${options.connections} connections`, ratios.meP99Ms, TARGETS.meP99Ms, true, ' ms');
@@ -227,6 +230,10 @@ async function betterAuthSession(base: string): Promise<{ token: string; userId:
   const { user } = (await signedIn.json()) as { user?: { id?: string } };
   if (!token || !user?.id) throw new Error('better-auth sign-in gave no set-auth-token header or no user');
   return { token, userId: user.id };
+}
+
+function cpuPerRequest(result?: ScenarioResult): number | undefined {
+  return result && result.serverCpuUs + result.postgresCpuUs;
 }
 
 function printRow(r: ScenarioResult): void {
