@@ -134,14 +134,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const mfaTickets = new MfaTicketStore();
     // The TOTP secrets at rest: AES-256-GCM under a key of their own derived from ENCRYPTION_KEY.
     const totpSeal = new SealRing(config.encryptionKey, config.encryptionKeyPrevious, 'girok totp secret');
-    const secondFactor = new SecondFactor({ factors: mfaFactors, seal: totpSeal, recoverySecret: config.codes.secret, securityLog });
     const passkeyStore = new PasskeyStore();
+    const secondFactor = new SecondFactor({ factors: mfaFactors, passkeys: passkeyStore, seal: totpSeal, recoverySecret: config.codes.secret, securityLog });
     const webauthnChallenges = new ChallengeStore(config.webauthn.challengeTtl);
     const signIn = new SignIn({ sessions, factors: mfaFactors, tickets: mfaTickets, secondFactor, securityLog, issuer, passkeys: passkeyStore });
     const passkeys = new PasskeyService({
       settings: config.webauthn,
       passkeys: passkeyStore,
       challenges: webauthnChallenges,
+      factors: mfaFactors,
       securityLog,
       mailer,
       log: server.log,
@@ -189,6 +190,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         new MfaService({
           settings: { appName: config.appName },
           factors: mfaFactors,
+          passkeys: passkeyStore,
           tickets: mfaTickets,
           seal: totpSeal,
           recoverySecret: config.codes.secret,

@@ -10,7 +10,7 @@ import {
   UnauthenticatedError,
 } from '../errors';
 import type { MfaFactorStore } from '../mfa/factor.store';
-import { parseSecondFactorCode, type SecondFactor } from '../mfa/second-factor';
+import { parseSecondFactorCode, type PasskeyPresence, type SecondFactor } from '../mfa/second-factor';
 import type { IssuedTicket, MfaTicketStore } from '../mfa/ticket.store';
 import { SecurityEventType, type SecurityLog } from '../security/security-log';
 import type { IssuedSession, SessionStore } from '../sessions/session.store';
@@ -22,11 +22,6 @@ import type { IssuedToken, TokenIssuer } from './token-issuer';
 /** Where a sign-in stands once its first factor passed: a session, or a second factor to ask for. */
 export type SignInStep = { session: IssuedSession; ticket?: undefined } | { session?: undefined; ticket: IssuedTicket; methods: readonly MfaMethod[] };
 
-/** Whether an account has a passkey (a second factor for sign-ins that did not use one). */
-export interface PasskeyFactors {
-  hasPasskey(em: EntityManager, userId: string): Promise<boolean>;
-}
-
 export interface SignInDeps {
   sessions: SessionStore;
   factors: MfaFactorStore;
@@ -34,7 +29,7 @@ export interface SignInDeps {
   secondFactor: SecondFactor;
   securityLog: SecurityLog;
   issuer: TokenIssuer;
-  passkeys: PasskeyFactors;
+  passkeys: PasskeyPresence;
 }
 
 /**
@@ -59,8 +54,13 @@ export class SignIn {
 
   private async secondFactors(tx: EntityManager, userId: string, amr: readonly AuthMethod[]): Promise<MfaMethod[]> {
     const methods: MfaMethod[] = [];
-    if (await this.deps.factors.hasActiveFactor(tx, userId)) methods.push('TOTP', 'RECOVERY_CODE');
-    if (!amr.includes('hwk') && (await this.deps.passkeys.hasPasskey(tx, userId))) methods.push('PASSKEY');
+    const { totp, recoveryCodesLeft } = await this.deps.factors.factors(tx, userId);
+    if (totp) methods.push('TOTP', 'RECOVERY_CODE');
+    if (!amr.includes('hwk') && (await this.deps.passkeys.hasPasskey(tx, userId))) {
+      methods.push('PASSKEY');
+      // The way back for someone who lost their only passkey.
+      if (!totp && recoveryCodesLeft > 0) methods.push('RECOVERY_CODE');
+    }
     return methods;
   }
 

@@ -8,6 +8,7 @@ import {
 import type { WebAuthnConfig } from '../config';
 import { BadUserInputError, ForbiddenError } from '../errors';
 import type { Mailer } from '../mail/mailer';
+import type { MfaFactorStore } from '../mfa/factor.store';
 import { SecurityEventType, type SecurityLog } from '../security/security-log';
 import type { ClientInfo, Viewer } from '../viewer/viewer';
 import type { ChallengeStore } from './challenge.store';
@@ -18,6 +19,8 @@ export interface PasskeyDeps {
   settings: WebAuthnConfig;
   passkeys: PasskeyStore;
   challenges: ChallengeStore;
+  /** The account's TOTP and recovery codes: the last second factor removed takes the codes with it. */
+  factors: MfaFactorStore;
   securityLog: SecurityLog;
   mailer: Mailer;
   /** A refused answer is the client's matter: logged at debug, with the library's reason. */
@@ -120,9 +123,13 @@ export class PasskeyService {
   /** Removes one of the viewer's passkeys; false when they have none with this id. */
   async remove(em: EntityManager, viewer: Viewer, id: unknown, client: ClientInfo): Promise<boolean> {
     if (!isUuid(id)) return false;
-    const { passkeys, securityLog } = this.deps;
+    const { passkeys, factors, securityLog } = this.deps;
     return em.transactional(async (tx) => {
       if (!(await passkeys.remove(tx, viewer.user.id, id))) return false;
+      // The last second factor gone: its recovery codes go too (TOTP's removal does the same).
+      if (!(await passkeys.hasPasskey(tx, viewer.user.id)) && !(await factors.hasActiveFactor(tx, viewer.user.id))) {
+        await factors.removeRecoveryCodes(tx, viewer.user.id);
+      }
       await securityLog.record(tx, { userId: viewer.user.id, type: SecurityEventType.PASSKEY_REMOVED, client, sessionId: viewer.sessionId });
       return true;
     });

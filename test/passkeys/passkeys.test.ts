@@ -1,7 +1,7 @@
 import { ME, PASSWORD, bearer, createVerifiedUser, uniqueEmail, type TokenPayload, LOGIN, REFRESH } from '../support/flows';
 import { describeWith } from '../support/requirements';
 import { codeIn, errorCode, startTestServer, type GraphqlResponse, type TestServer } from '../support/server';
-import { claimsOf, enrollTotp, mfaTokenOf, query, verifyMfa, VERIFY_MFA } from '../mfa/support';
+import { claimsOf, DISABLE, enrollTotp, MFA_STATUS, mfaTokenOf, query, REGENERATE, verifyMfa, VERIFY_MFA } from '../mfa/support';
 import {
   DELETE_PASSKEY,
   FINISH_LOGIN,
@@ -298,6 +298,45 @@ describeWith(['chromium'], 'passkeys in Chromium with a virtual authenticator', 
       const after = await assertion(credentialId);
       expect(errorCode(await finishLogin(after.challenge.challengeId, after.response))).toBe('INVALID_CREDENTIALS');
       expect((await server.gql(LOGIN, { input: { email: user.email, password: PASSWORD } })).errors).toBeUndefined();
+    });
+  });
+
+  describe('recovery codes beside a passkey', () => {
+    it('are the way back for someone who lost their only passkey, and go with the last passkey', async () => {
+      await browser.useAuthenticator();
+      const user = await createVerifiedUser(server);
+      const { passkey } = await addPasskey(user.token.accessToken, 'Only key');
+      // No TOTP: the passkey alone makes recovery codes available (the session just signed in: sudo holds).
+      const regenerated = await server.gql<{ regenerateRecoveryCodes: string[] }>(REGENERATE, {}, bearer(user.token.accessToken));
+      expect(regenerated.errors).toBeUndefined();
+      const codes = regenerated.data!.regenerateRecoveryCodes;
+      expect(codes).toHaveLength(10);
+
+      // The passkey is lost: the password sign-in offers a recovery code, which completes it.
+      const password = await server.gql(LOGIN, { input: { email: user.email, password: PASSWORD } });
+      expect(password.errors?.[0]?.extensions).toMatchObject({ code: 'MFA_REQUIRED', methods: ['PASSKEY', 'RECOVERY_CODE'] });
+      const recovered = await verifyMfa(server, mfaTokenOf(password), codes[0]);
+      expect(recovered.errors).toBeUndefined();
+      const token = recovered.data!.verifyMfa;
+      expect(claimsOf(token.accessToken)).toMatchObject({ amr: ['pwd', 'otp', 'mfa'] });
+      expect((await server.gql(MFA_STATUS, {}, bearer(token.accessToken))).data!.me.mfa).toEqual({ totp: false, passkeys: 1, recoveryCodesLeft: 9 });
+
+      // Removing the last passkey removes the last second factor, and its recovery codes with it.
+      expect((await server.gql(DELETE_PASSKEY, { id: passkey.id }, bearer(token.accessToken))).data!.deletePasskey).toBe(true);
+      expect((await server.gql(MFA_STATUS, {}, bearer(token.accessToken))).data!.me.mfa).toEqual({ totp: false, passkeys: 0, recoveryCodesLeft: 0 });
+      expect(errorCode(await server.gql(REGENERATE, {}, bearer(token.accessToken)))).toBe('FORBIDDEN');
+      expect((await server.gql(LOGIN, { input: { email: user.email, password: PASSWORD } })).errors).toBeUndefined();
+    });
+
+    it('outlive turning TOTP off while a passkey remains', async () => {
+      await browser.useAuthenticator();
+      const user = await createVerifiedUser(server);
+      const { recoveryCodes } = await enrollTotp(server, user.token.accessToken);
+      await addPasskey(user.token.accessToken, 'Key');
+      expect((await server.gql(DISABLE, {}, bearer(user.token.accessToken))).data!.disableTotp).toBe(true);
+      const password = await server.gql(LOGIN, { input: { email: user.email, password: PASSWORD } });
+      expect(password.errors?.[0]?.extensions).toMatchObject({ code: 'MFA_REQUIRED', methods: ['PASSKEY', 'RECOVERY_CODE'] });
+      expect((await verifyMfa(server, mfaTokenOf(password), recoveryCodes[1])).errors).toBeUndefined();
     });
   });
 
