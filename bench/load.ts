@@ -20,15 +20,17 @@ export interface ScenarioResult {
   sampleError?: string;
 }
 
-/** One GraphQL request shape; `body` is called per request, `onData` sees each good response. */
+/** One request shape (a GraphQL POST unless `method` says GET); `body` is called per request, `onData` sees each good response. */
 export interface Scenario {
   name: string;
+  method?: 'GET' | 'POST';
   /** A string every good answer's body contains (the data asked for): an answer without it is an error. */
   expect: string;
   /** Connections for this scenario, when not the run's setting. */
   connections?: number;
   headers?: () => Record<string, string>;
-  body: () => string;
+  /** Absent for a GET. */
+  body?: () => string;
   onData?: (body: string) => void;
 }
 
@@ -78,7 +80,8 @@ function nonSuccess(result: autocannon.Result): number {
 
 async function fire(url: string, scenario: Scenario, connections: number, seconds: number, counters: Counters): Promise<autocannon.Result> {
   const target = new URL(url);
-  const baseHeaders = { 'content-type': 'application/json' };
+  const body = scenario.body;
+  const baseHeaders: Record<string, string> = body ? { 'content-type': 'application/json' } : {};
   return autocannon({
     url: target.origin,
     connections,
@@ -86,12 +89,12 @@ async function fire(url: string, scenario: Scenario, connections: number, second
     timeout: 30,
     requests: [
       {
-        method: 'POST',
+        method: scenario.method ?? 'POST',
         path: target.pathname,
         setupRequest: (request) => ({
           ...request,
           headers: { ...baseHeaders, ...(scenario.headers?.() ?? {}) },
-          body: scenario.body(),
+          ...(body ? { body: body() } : {}),
         }),
         onResponse: (status, body) => {
           // GraphQL reports most failures inside a 200: an `errors` key is a failed request.

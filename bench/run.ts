@@ -9,13 +9,13 @@ import { openBenchDatabase } from './database';
 import { runScenario, type Scenario, type ScenarioResult } from './load';
 import { readOptions, type BenchOptions } from './options';
 import { printProfiles } from './profile-summary';
-import { randomSecrets, startLimitServer, startServer, type BenchServer, type ServerSettings } from './server';
+import { randomSecrets, startBetterAuthServer, startLimitServer, startServer, type BenchServer, type ServerSettings } from './server';
 
 const RESULTS = resolve(__dirname, '../../bench/results');
 const ACCOUNTS = 64;
 const LOGIN_CONNECTIONS = [1, 8, 32];
 // The performance issue's bars, measured in one run on one machine.
-const TARGETS = { meOverTypename: 0.75, meOverLimit: 0.5, loginOverArgon2: 0.95, refreshPerSecond: 1100, meP99Ms: 15 };
+const TARGETS = { meOverTypename: 0.75, meOverLimit: 0.5, meOverBetterAuth: 8, loginOverArgon2: 0.95, refreshPerSecond: 1100, meP99Ms: 15 };
 
 /** Everything that needs the server, for one WEB_CONCURRENCY value. */
 async function measure(
@@ -55,6 +55,29 @@ async function measure(
       } finally {
         await limit.stop();
       }
+    }
+  }
+  if (wanted('better-auth')) {
+    // better-auth's get-session with a bearer token, on its own database of the same PostgreSQL.
+    const database = await openBenchDatabase(null, options.adminDatabaseUrl);
+    try {
+      const betterAuth = await startBetterAuthServer(database.url, server.config);
+      try {
+        const { token, userId } = await betterAuthSession(betterAuth.url);
+        const headers = { authorization: `Bearer ${token}` };
+        // Only an answer carrying the session's user counts: a 200 with `null` is a failure.
+        const result = await runScenario(
+          `${betterAuth.url}/get-session`,
+          { name: 'better-auth', method: 'GET', expect: `"id":"${userId}"`, headers: () => headers },
+          { ...settings, cpu: () => sampleCpu(betterAuth.pid) },
+        );
+        printRow(result);
+        results.push(result);
+      } finally {
+        await betterAuth.stop();
+      }
+    } finally {
+      await database.drop();
     }
   }
   if (wanted('refreshToken')) {
@@ -157,11 +180,15 @@ function summarize(scenarios: ScenarioResult[], argon2: Argon2Bound | undefined,
   const refresh = find('refreshToken');
   const logins = scenarios.filter((s) => s.name.startsWith('login') && s.webConcurrency === options.webConcurrency[0]);
   const limit = find('me-limit');
+  const betterAuth = find('better-auth');
   const me2 = options.webConcurrency.length > 1 ? find('me', options.webConcurrency[1]) : undefined;
   const cores = Math.min(options.webConcurrency[0], (machine as { nproc: number }).nproc);
   const ratios = {
     meOverTypename: ratio(me?.requestsPerSecond, typename?.requestsPerSecond),
     meOverLimit: ratio(me?.requestsPerSecond, limit?.requestsPerSecond),
+    meOverBetterAuth: ratio(me?.requestsPerSecond, betterAuth?.requestsPerSecond),
+    // The same comparison in CPU (server + PostgreSQL) per request: steadier on a shared machine.
+    betterAuthCpuOverMe: ratio(cpuPerRequest(betterAuth), cpuPerRequest(me)),
     // The worst concurrency is the figure: the bar holds at any of them.
     loginOverArgon2: logins.length ? Math.min(...logins.map((l) => ratio(l.requestsPerSecond, argon2?.hashesPerSecond) ?? 0)) : null,
     refreshPerSecond: refresh ? refresh.requestsPerSecond : null,
@@ -176,11 +203,37 @@ function summarize(scenarios: ScenarioResult[], argon2: Argon2Bound | undefined,
   };
   line('me / __typename', ratios.meOverTypename, TARGETS.meOverTypename);
   line('me / hand-written limit', ratios.meOverLimit, TARGETS.meOverLimit);
+  line('me / better-auth get-session', ratios.meOverBetterAuth, TARGETS.meOverBetterAuth);
+  if (ratios.betterAuthCpuOverMe !== null) console.log(`  ${'  the same in CPU per request'.padEnd(34)} ${fmt(ratios.betterAuthCpuOverMe, 8, 2)}`);
   for (const l of logins) line(`${l.name} / argon2 bound`, ratio(l.requestsPerSecond, argon2?.hashesPerSecond), TARGETS.loginOverArgon2);
   line(`refresh rotations (${cores} server core)`, ratios.refreshPerSecond, TARGETS.refreshPerSecond, false, '/s');
   line(`me p99 at ${options.connections} connections`, ratios.meP99Ms, TARGETS.meP99Ms, true, ' ms');
   if (me2) console.log(`  ${`me WEB_CONCURRENCY=${options.webConcurrency[1]} / ${options.webConcurrency[0]}`.padEnd(34)} ${fmt(ratios.meScaling ?? 0, 8, 2)}`);
   return { date: new Date().toISOString(), machine, options, argon2, scenarios, ratios, targets: TARGETS };
+}
+
+/** Signs one account up and in through better-auth's API; the bearer plugin hands out the token. */
+async function betterAuthSession(base: string): Promise<{ token: string; userId: string }> {
+  const email = `bench-${RUN_ID}-better-auth@example.test`;
+  const post = async (path: string, body: object) => {
+    const response = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: new URL(base).origin },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`better-auth ${path} answered ${response.status}: ${await response.text()}`);
+    return response;
+  };
+  await post('/sign-up/email', { email, password: PASSWORD, name: 'Bench' });
+  const signedIn = await post('/sign-in/email', { email, password: PASSWORD });
+  const token = signedIn.headers.get('set-auth-token');
+  const { user } = (await signedIn.json()) as { user?: { id?: string } };
+  if (!token || !user?.id) throw new Error('better-auth sign-in gave no set-auth-token header or no user');
+  return { token, userId: user.id };
+}
+
+function cpuPerRequest(result?: ScenarioResult): number | undefined {
+  return result && result.serverCpuUs + result.postgresCpuUs;
 }
 
 function printRow(r: ScenarioResult): void {

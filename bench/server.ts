@@ -99,26 +99,51 @@ export async function startServer(settings: ServerSettings): Promise<BenchServer
 }
 
 const LIMIT = resolve(__dirname, 'limit-server.js');
+const BETTER_AUTH = resolve(__dirname, 'better-auth-server.js');
 
 /** The hand-written `me` limit (bench/limit-server.ts) on the same database and JWT secret. */
 export async function startLimitServer(settings: ServerSettings, config: Config): Promise<BenchServer> {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+  return startHelper(LIMIT, config, (port) => ({
     DATABASE_URL: settings.databaseUrl,
     JWT_SECRET: settings.secrets.jwt,
     JWT_ISSUER: config.jwt.issuer,
     JWT_AUDIENCE: config.jwt.audience,
     PORT: String(port),
-  };
-  const child = spawn(process.execPath, [LIMIT], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  }));
+}
+
+/**
+ * better-auth (bench/better-auth-server.ts) on its own database `databaseUrl` of the same
+ * PostgreSQL server, hashing with Girok's argon2 parameters; `url` is its base path `/api/auth`.
+ */
+export async function startBetterAuthServer(databaseUrl: string, config: Config): Promise<BenchServer> {
+  return startHelper(
+    BETTER_AUTH,
+    config,
+    (port) => ({
+      NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl,
+      BETTER_AUTH_SECRET: randomBytes(32).toString('base64'),
+      ARGON2_MEMORY_KIB: String(config.argon2.memoryCost),
+      ARGON2_ITERATIONS: String(config.argon2.timeCost),
+      ARGON2_PARALLELISM: String(config.argon2.parallelism),
+      PORT: String(port),
+    }),
+    '/api/auth',
+  );
+}
+
+/** A one-process comparison server: ready once it prints `listening`. */
+async function startHelper(script: string, config: Config, settings: (port: number) => NodeJS.ProcessEnv, path = '/graphql'): Promise<BenchServer> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [script], { env: { ...process.env, ...settings(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<number | string | null>((done) => child.once('exit', (code, signal) => done(code ?? signal)));
   await new Promise<void>((ready, fail) => {
     child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && ready());
-    void exited.then((code) => fail(new Error(`limit server exited with ${code}`)));
+    void exited.then((code) => fail(new Error(`${script} exited with ${code}`)));
   });
   return {
-    url: `http://127.0.0.1:${port}/graphql`,
+    url: `http://127.0.0.1:${port}${path}`,
     pid: child.pid!,
     config,
     async stop() {

@@ -34,6 +34,7 @@ import { contextFactory } from './graphql/context';
 import { MetricsPlugin } from './graphql/metrics.plugin';
 import { FederationResolver } from './graphql/federation.resolver';
 import { MfaResolver } from './graphql/mfa.resolver';
+import { PasskeyResolver } from './graphql/passkey.resolver';
 import { guardMutations } from './graphql/rate-limit.guard';
 import { RealtimeResolver } from './graphql/realtime.resolver';
 import { createSchema } from './graphql/schema';
@@ -65,6 +66,10 @@ import { MfaService } from './mfa/mfa.service';
 import { SecondFactor } from './mfa/second-factor';
 import { MfaTicketStore } from './mfa/ticket.store';
 import { Metrics } from './observability/metrics';
+import { ChallengeStore } from './passkeys/challenge.store';
+import { PasskeyLoginService, passkeyAccountEmail } from './passkeys/passkey-login.service';
+import { PasskeyService } from './passkeys/passkey.service';
+import { PasskeyStore } from './passkeys/passkey.store';
 import { SecurityEventFeed } from './realtime/security-feed';
 import { listenSource, pollingSource, type EventSource } from './realtime/sources';
 import { SecurityLog } from './security/security-log';
@@ -142,8 +147,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const mfaTickets = new MfaTicketStore();
     // The TOTP secrets at rest: AES-256-GCM under a key of their own derived from ENCRYPTION_KEY.
     const totpSeal = new SealRing(config.encryptionKey, config.encryptionKeyPrevious, 'girok totp secret');
-    const secondFactor = new SecondFactor({ factors: mfaFactors, seal: totpSeal, recoverySecret: config.codes.secret, securityLog });
-    const signIn = new SignIn({ sessions, factors: mfaFactors, tickets: mfaTickets, secondFactor, securityLog, issuer });
+    const passkeyStore = new PasskeyStore();
+    const secondFactor = new SecondFactor({ factors: mfaFactors, passkeys: passkeyStore, seal: totpSeal, recoverySecret: config.codes.secret, securityLog });
+    const webauthnChallenges = new ChallengeStore(config.webauthn.challengeTtl);
+    const signIn = new SignIn({ sessions, factors: mfaFactors, tickets: mfaTickets, secondFactor, securityLog, issuer, passkeys: passkeyStore });
+    const passkeys = new PasskeyService({
+      settings: config.webauthn,
+      passkeys: passkeyStore,
+      challenges: webauthnChallenges,
+      factors: mfaFactors,
+      securityLog,
+      mailer,
+      log: server.log,
+    });
     const users = new UserStore();
     const identities = new IdentityStore();
     const flows = new FlowStore();
@@ -198,6 +214,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         new MfaService({
           settings: { appName: config.appName },
           factors: mfaFactors,
+          passkeys: passkeyStore,
           tickets: mfaTickets,
           seal: totpSeal,
           recoverySecret: config.codes.secret,
@@ -206,6 +223,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         }),
         signIn,
         new ReauthenticateService({ hasher, sessions, secondFactor, securityLog, issuer }),
+        passkeys,
+      ),
+      new PasskeyResolver(
+        passkeys,
+        new PasskeyLoginService({
+          settings: config.webauthn,
+          passkeys: passkeyStore,
+          challenges: webauthnChallenges,
+          tickets: mfaTickets,
+          sessions,
+          signIn,
+          securityLog,
+          issuer,
+          log: server.log,
+        }),
       ),
       new RealtimeResolver(),
       new SudoGuard(config.mfa.reauthWindow),
@@ -215,12 +247,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         new EmailChangeService({ budgets, codes, mailer, securityLog }),
         new AccountDeletionService({ users, mailer, log: server.log }),
       ),
-      new FederationResolver(federation, new IdentityService({ identities, securityLog, mailer }), config.mfa.reauthWindow),
+      new FederationResolver(federation, new IdentityService({ identities, passkeys: passkeyStore, securityLog, mailer }), config.mfa.reauthWindow),
     ];
 
     // The edges.
     const schema = await createSchema(resolvers);
-    if (limits.enabled) guardMutations(schema, new RateLimits(limits, limiterStore), { ofMfaToken: (em, token) => mfaTickets.ownerEmail(em, token) });
+    if (limits.enabled) {
+      guardMutations(schema, new RateLimits(limits, limiterStore), {
+        ofMfaToken: (em, token) => mfaTickets.ownerEmail(em, token),
+        ofPasskeyAssertion: (em, challengeId, credentialId) =>
+          passkeyAccountEmail(em, { passkeys: passkeyStore, challenges: webauthnChallenges }, challengeId, credentialId),
+      });
+    }
     registerHealthRoutes(server, database);
     registerJwksRoute(server, keys);
     registerOAuthRoutes(server, database, federation, config.federation.callbackBase);
@@ -255,6 +293,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         { kind: 'unverified_accounts', purge: (em, limit) => users.purgeUnverified(em, retain.unverifiedAccountRetention, limit) },
         { kind: 'codes', purge: (em, limit) => codes.purgeSpent(em, limit) },
         { kind: 'mfa_tickets', purge: (em, limit) => mfaTickets.purgeSpent(em, limit) },
+        { kind: 'webauthn_challenges', purge: (em, limit) => webauthnChallenges.purgeExpired(em, limit) },
         { kind: 'oauth_flows', purge: (em, limit) => flows.purgeEnded(em, limit) },
         { kind: 'security_events', purge: (em, limit) => securityLog.purgeOlderThan(em, retain.securityEventRetention, limit) },
         { kind: 'mail', purge: (em, limit) => outbox.purgeSettled(em, limit) },

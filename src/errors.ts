@@ -10,7 +10,7 @@ export const ErrorCode = {
   FORBIDDEN: 'FORBIDDEN',
   /** Registration for a verified address, only when REVEAL_EMAIL_TAKEN=true. */
   EMAIL_TAKEN: 'EMAIL_TAKEN',
-  /** Wrong email or password; deliberately does not say which. */
+  /** Wrong email or password (deliberately does not say which), or a passkey answer that did not verify. */
   INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
   /** Right password, but the address has not been verified yet. */
   EMAIL_NOT_VERIFIED: 'EMAIL_NOT_VERIFIED',
@@ -28,8 +28,9 @@ export const ErrorCode = {
   SESSION_REVOKED: 'SESSION_REVOKED',
   /**
    * The first factor passed but the account has a second one: no session yet. Complete with
-   * `verifyMfa` using `extensions.mfaToken` (single use, 5 minutes); `extensions.methods` lists
-   * what it accepts (TOTP, RECOVERY_CODE).
+   * `verifyMfa` using `extensions.mfaToken` (single use, 5 minutes), or with a passkey
+   * (`startPasskeyLogin(mfaToken)`); `extensions.methods` lists what it accepts (TOTP,
+   * RECOVERY_CODE, PASSKEY).
    */
   MFA_REQUIRED: 'MFA_REQUIRED',
   /** A sudo mutation, and the session last authenticated longer than REAUTH_WINDOW ago: call `reauthenticate`. */
@@ -133,12 +134,15 @@ export class SessionRevokedError extends ClientError {
   }
 }
 
-/** What `verifyMfa` accepts for a pending sign-in (PASSKEY once passkeys exist). */
+/** What completes a pending sign-in: `verifyMfa` takes TOTP and RECOVERY_CODE, `finishPasskeyLogin` a PASSKEY. */
 export type MfaMethod = 'TOTP' | 'RECOVERY_CODE' | 'PASSKEY';
 
 export class MfaRequiredError extends ClientError {
   constructor(mfaToken: string, methods: readonly MfaMethod[], expiresAt: Date) {
-    super(ErrorCode.MFA_REQUIRED, 'Enter the code from your authenticator app (or a recovery code) to finish signing in', {
+    const message = methods.includes('TOTP')
+      ? 'Enter the code from your authenticator app (or a recovery code) to finish signing in'
+      : 'Use your passkey to finish signing in';
+    super(ErrorCode.MFA_REQUIRED, message, {
       mfaToken,
       methods,
       expiresAt: expiresAt.toISOString(),
@@ -181,4 +185,20 @@ export class ProviderUnavailableError extends ClientError {
 /** True when the error was raised on purpose for the client (its message is safe to show). */
 export function isClientError(error: unknown): error is ClientError {
   return error instanceof ClientError;
+}
+
+/**
+ * A passkey sign-in that did not verify (unknown or spent challenge, another account's passkey,
+ * a bad signature, origin or counter): INVALID_CREDENTIALS, so it spends the same budget as a
+ * wrong password. `reason` is set only when the client should start over (CHALLENGE_EXPIRED,
+ * CHALLENGE_UNKNOWN).
+ */
+export class PasskeyRefusedError extends ClientError {
+  constructor(reason?: 'CHALLENGE_EXPIRED' | 'CHALLENGE_UNKNOWN') {
+    super(
+      ErrorCode.INVALID_CREDENTIALS,
+      reason ? 'This passkey challenge expired or was already used; start again' : 'The passkey could not be verified',
+      reason ? { reason } : {},
+    );
+  }
 }

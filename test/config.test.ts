@@ -33,6 +33,9 @@ describe('config', () => {
     expect(config.roles).toEqual(['admin']);
     expect(loadConfig({ ...base, ROLES: 'admin, support,admin' }).roles).toEqual(['admin', 'support']);
     expect(Object.isFrozen(config.jwt)).toBe(true);
+    expect(config.webauthn).toEqual({ rpId: 'localhost', rpName: config.appName, origins: ['http://localhost:4000'], challengeTtl: 300 });
+    const site = loadConfig({ ...base, WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://example.com, https://app.example.com' });
+    expect(site.webauthn.origins).toEqual(['https://example.com', 'https://app.example.com']);
   });
 
   it.each([
@@ -46,6 +49,11 @@ describe('config', () => {
     [{ TRUST_PROXY: '1' }, 'TRUST_PROXY'],
     [{ ROLES: 'support' }, 'ROLES'],
     [{ ROLES: 'admin,Super User' }, 'ROLES'],
+    [{ WEBAUTHN_RP_ID: 'https://example.com' }, 'WEBAUTHN_RP_ID'],
+    [{ WEBAUTHN_RP_ID: '127.0.0.1' }, 'WEBAUTHN_RP_ID'],
+    [{ WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://example.org' }, 'WEBAUTHN_ORIGINS'],
+    [{ WEBAUTHN_ORIGINS: 'http://localhost:4000/app' }, 'WEBAUTHN_ORIGINS'],
+    [{ WEBAUTHN_CHALLENGE_TTL: '0' }, 'WEBAUTHN_CHALLENGE_TTL'],
   ])('stops on %j naming the variable', (env, variable) => {
     const error = failure(env);
     expect(error.variable).toBe(variable);

@@ -5,11 +5,12 @@ import {
   CodeExpiredError,
   InvalidCodeError,
   MfaRequiredError,
+  type MfaMethod,
   TooManyAttemptsError,
   UnauthenticatedError,
 } from '../errors';
 import type { MfaFactorStore } from '../mfa/factor.store';
-import { parseSecondFactorCode, type SecondFactor } from '../mfa/second-factor';
+import { parseSecondFactorCode, type PasskeyPresence, type SecondFactor } from '../mfa/second-factor';
 import type { IssuedTicket, MfaTicketStore } from '../mfa/ticket.store';
 import { SecurityEventType, type SecurityLog } from '../security/security-log';
 import type { IssuedSession, SessionStore } from '../sessions/session.store';
@@ -19,7 +20,7 @@ import type { AuthMethod, ClientInfo, ViewerUser } from '../viewer/viewer';
 import type { IssuedToken, TokenIssuer } from './token-issuer';
 
 /** Where a sign-in stands once its first factor passed: a session, or a second factor to ask for. */
-export type SignInStep = { session: IssuedSession; ticket?: undefined } | { session?: undefined; ticket: IssuedTicket };
+export type SignInStep = { session: IssuedSession; ticket?: undefined } | { session?: undefined; ticket: IssuedTicket; methods: readonly MfaMethod[] };
 
 export interface SignInDeps {
   sessions: SessionStore;
@@ -28,20 +29,39 @@ export interface SignInDeps {
   secondFactor: SecondFactor;
   securityLog: SecurityLog;
   issuer: TokenIssuer;
+  passkeys: PasskeyPresence;
 }
 
 /**
- * The last step of every sign-in path (login, verifyEmail, resetPassword, later the code and
- * federated logins): an account with a second factor gets no session, only a ticket for
- * `verifyMfa`. `open` runs in the path's transaction; `finish`, after it commits, answers with
+ * The last step of every sign-in path (login, verifyEmail, resetPassword, the code and passkey
+ * logins, later the federated one): an account with a second factor gets no session, only a
+ * ticket for `verifyMfa` or a passkey (`finishPasskeyLogin`). `open` runs in the path's transaction; `finish`, after it commits, answers with
  * the Token or MFA_REQUIRED.
  */
 export class SignIn {
   constructor(private readonly deps: SignInDeps) {}
 
+  /**
+   * `amr` with `mfa` already passed two factors (a passkey with user verification) and needs no
+   * more. Otherwise the account's second factors are asked for: TOTP (or a recovery code), and
+   * a passkey unless the sign-in was made with one.
+   */
   async open(tx: EntityManager, user: ViewerUser, client: ClientInfo, amr: readonly AuthMethod[]): Promise<SignInStep> {
-    if (await this.deps.factors.hasActiveFactor(tx, user.id)) return { ticket: await this.deps.tickets.issue(tx, user.id, amr) };
+    const methods = amr.includes('mfa') ? [] : await this.secondFactors(tx, user.id, amr);
+    if (methods.length > 0) return { ticket: await this.deps.tickets.issue(tx, user.id, amr), methods };
     return { session: await this.deps.sessions.start(tx, user, client, amr) };
+  }
+
+  private async secondFactors(tx: EntityManager, userId: string, amr: readonly AuthMethod[]): Promise<MfaMethod[]> {
+    const methods: MfaMethod[] = [];
+    const { totp, recoveryCodesLeft } = await this.deps.factors.factors(tx, userId);
+    if (totp) methods.push('TOTP', 'RECOVERY_CODE');
+    if (!amr.includes('hwk') && (await this.deps.passkeys.hasPasskey(tx, userId))) {
+      methods.push('PASSKEY');
+      // The way back for someone who lost their only passkey.
+      if (!totp && recoveryCodesLeft > 0) methods.push('RECOVERY_CODE');
+    }
+    return methods;
   }
 
   /** Ends every sign-in of the account still waiting for its second factor (its credentials changed). */
@@ -50,7 +70,7 @@ export class SignIn {
   }
 
   finish(step: SignInStep): IssuedToken {
-    if (step.ticket) throw new MfaRequiredError(step.ticket.token, ['TOTP', 'RECOVERY_CODE'], step.ticket.expiresAt);
+    if (step.ticket) throw new MfaRequiredError(step.ticket.token, step.methods, step.ticket.expiresAt);
     return this.deps.issuer.issue(step.session);
   }
 

@@ -108,6 +108,18 @@ export interface MfaConfig {
   readonly reauthWindow: number;
 }
 
+/** Passkeys (src/passkeys): who we are to the browser's WebAuthn API. */
+export interface WebAuthnConfig {
+  /** WEBAUTHN_RP_ID: the domain passkeys are bound to (the page's host or a parent of it). */
+  readonly rpId: string;
+  /** WEBAUTHN_RP_NAME: the name the browser shows when a passkey is made (APP_NAME by default). */
+  readonly rpName: string;
+  /** WEBAUTHN_ORIGINS: the exact origins of the pages that may create and use passkeys. */
+  readonly origins: readonly string[];
+  /** Seconds a registration or sign-in challenge lives (WEBAUTHN_CHALLENGE_TTL). */
+  readonly challengeTtl: number;
+}
+
 export interface CodeConfig {
   readonly secret: Buffer;
   readonly ttl: number;
@@ -214,6 +226,7 @@ export interface Config {
   readonly maintenance: MaintenanceConfig;
   readonly codes: CodeConfig;
   readonly mfa: MfaConfig;
+  readonly webauthn: WebAuthnConfig;
   readonly argon2: Argon2Config;
   readonly revealEmailTaken: boolean;
   /** ROLES: the closed list of roles an administrator may grant; always holds `admin`. */

@@ -126,6 +126,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     mfa: {
       reauthWindow: read.integer('REAUTH_WINDOW', 300, 1, 24 * 3600),
     },
+    webauthn: readWebAuthn(read, appName, production),
     argon2: {
       memoryCost: read.integer('ARGON2_MEMORY_KIB', 19456, 1024, 4 * 1024 * 1024),
       timeCost: read.integer('ARGON2_ITERATIONS', 2, 1, 100),
@@ -203,6 +204,34 @@ function readRefreshCookie(read: Reader, production: boolean): Config['refreshCo
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+// A DNS name in lowercase ASCII (IDNA form): WebAuthn refuses IP addresses as an RP ID.
+const RP_ID = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/;
+
+/**
+ * Passkeys: the RP ID is a domain, and every origin's host is that domain or under it (a
+ * browser refuses anything else, so a mismatch would only surface as failing sign-ins).
+ */
+function readWebAuthn(read: Reader, appName: string, production: boolean): Config['webauthn'] {
+  const rpId = read.string('WEBAUTHN_RP_ID', 'localhost').toLowerCase();
+  if (!RP_ID.test(rpId) || /^[\d.]+$/.test(rpId))
+    throw new ConfigError('WEBAUTHN_RP_ID', `must be a domain name like example.com (no scheme, port or IP address), got "${rpId}"`);
+  const origins = read.origins('WEBAUTHN_ORIGINS', production);
+  if (origins.length === 0 && read.optional('WEBAUTHN_ORIGINS') === null) origins.push('http://localhost:4000');
+  if (origins.length === 0) throw new ConfigError('WEBAUTHN_ORIGINS', 'must list at least one origin');
+  for (const origin of origins) {
+    const host = new URL(origin).hostname;
+    if (host !== rpId && !host.endsWith(`.${rpId}`)) {
+      throw new ConfigError('WEBAUTHN_ORIGINS', `every origin must be on WEBAUTHN_RP_ID (${rpId}) or a subdomain of it, got "${origin}"`);
+    }
+  }
+  return {
+    rpId,
+    rpName: read.string('WEBAUTHN_RP_NAME', appName),
+    origins,
+    challengeTtl: read.integer('WEBAUTHN_CHALLENGE_TTL', 300, 10, 3600),
+  };
+}
 
 /** Two deployments on one database hear only their own events: the channel is named after the token issuer. */
 function defaultChannel(issuer: string): string {

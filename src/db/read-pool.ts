@@ -1,8 +1,9 @@
 import { Pool, type PoolConfig } from 'pg';
 
 /**
- * A small pg pool for the hottest reads: one autocommitted statement, outside any ORM
- * transaction (the viewer lookup of every authenticated request). MikroORM's query path
+ * A small pg pool for the hottest statements: one autocommitted statement, outside any ORM
+ * transaction (the viewer lookup of every authenticated request, and the UPDATE of a refresh
+ * token's rotation). MikroORM's query path
  * costs about as much CPU again as the driver itself; this skips it. Same `?` placeholders
  * as `sql()`, numbered once per statement text.
  */

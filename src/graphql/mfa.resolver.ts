@@ -17,6 +17,7 @@ export class MfaResolver {
     private readonly service: MfaService,
     private readonly signIn: SignIn,
     private readonly reauth: ReauthenticateService,
+    private readonly passkeys?: { count(em: RequestContext['em'], userId: string): Promise<number> },
   ) {}
 
   @Authorized()
@@ -64,6 +65,6 @@ export class MfaResolver {
   async mfa(@Root() user: ViewerUser, @Ctx() ctx: RequestContext): Promise<MfaStatus> {
     const viewer = await ctx.viewer();
     if (viewer?.user.id !== user.id) throw new ForbiddenError('Only the account holder can read its second factors');
-    return { ...(await this.service.status(ctx.em, user.id)), passkeys: 0 };
+    return { ...(await this.service.status(ctx.em, user.id)), passkeys: (await this.passkeys?.count(ctx.em, user.id)) ?? 0 };
   }
 }

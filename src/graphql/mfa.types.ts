@@ -19,7 +19,7 @@ export class MfaStatus implements MfaFactors {
   @Field({ description: 'True when TOTP is on: every sign-in asks for a code.' })
   totp!: boolean;
 
-  @Field(() => Int, { description: 'Registered passkeys (none until passkeys exist).' })
+  @Field(() => Int, { description: 'Registered passkeys: each also works as the second factor after a password.' })
   passkeys!: number;
 
   @Field(() => Int, { description: 'Unused recovery codes.' })

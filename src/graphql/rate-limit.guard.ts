@@ -8,6 +8,8 @@ import type { RequestContext } from './context';
 export interface AccountOwners {
   /** The address of the account a pending sign-in's mfaToken belongs to, or null. */
   ofMfaToken(em: EntityManager, mfaToken: string): Promise<string | null>;
+  /** The address of the account holding this passkey credential, else of the one the challenge named, or null. */
+  ofPasskeyAssertion(em: EntityManager, challengeId: unknown, credentialId: unknown): Promise<string | null>;
 }
 import { MUTATION_POLICIES, emailArgument, type MutationPolicy } from './rate-limit.policy';
 
@@ -39,6 +41,11 @@ async function accountKey(policy: MutationPolicy, args: Record<string, unknown>,
   if (policy.account === 'mfaToken') {
     const input = args.input as { mfaToken?: unknown } | undefined;
     const email = typeof input?.mfaToken === 'string' ? await owners.ofMfaToken(ctx.em, input.mfaToken) : null;
+    return email ? `email:${email}` : null;
+  }
+  if (policy.account === 'passkey') {
+    const response = args.response as { id?: unknown } | null | undefined;
+    const email = await owners.ofPasskeyAssertion(ctx.em, args.challengeId, response && typeof response === 'object' ? response.id : undefined);
     return email ? `email:${email}` : null;
   }
   try {

@@ -9,7 +9,7 @@ export interface MutationPolicy {
    * the account of the pending sign-in named by `input.mfaToken` (its address, so wrong second
    * factors share the budget of that address's other codes).
    */
-  readonly account?: 'email' | 'viewer' | 'mfaToken';
+  readonly account?: 'email' | 'viewer' | 'mfaToken' | 'passkey';
   /** Which failures count; a function when the arguments decide (a password or a code). */
   readonly budget?: AccountBudget | ((args: Record<string, unknown>) => AccountBudget);
 }
@@ -35,6 +35,11 @@ export const MUTATION_POLICIES: Readonly<Record<string, MutationPolicy>> = {
   confirmTotpEnrollment: { ip: 'auth', account: 'viewer', budget: 'codes' },
   reauthenticate: { ip: 'auth', account: 'viewer', budget: (args) => (inputHas(args, 'password') ? 'failures' : 'codes') },
   startTotpEnrollment: { ip: 'auth' },
+  // A failed passkey sign-in is INVALID_CREDENTIALS: the same per-account budget as a wrong password.
+  finishPasskeyLogin: { ip: 'auth', account: 'passkey', budget: 'failures' },
+  startPasskeyLogin: { ip: 'auth' },
+  startPasskeyRegistration: { ip: 'auth' },
+  finishPasskeyRegistration: { ip: 'auth' },
   // Federated sign-in: each start writes a flow row; a ticket is 256 bits, so only the IP budget.
   startOAuth: { ip: 'auth' },
   completeOAuth: { ip: 'auth' },
@@ -50,6 +55,8 @@ export const RATE_LIMIT_EXEMPT: Readonly<Record<string, string>> = {
   revokeSession: 'needs a live access token and only ends the caller own sessions',
   disableTotp: 'needs a live access token from a sign-in within REAUTH_WINDOW (sudo); guesses nothing',
   regenerateRecoveryCodes: 'needs a live access token from a sign-in within REAUTH_WINDOW (sudo); guesses nothing',
+  deletePasskey: 'needs a live access token from a sign-in within REAUTH_WINDOW (sudo); guesses nothing',
+  renamePasskey: 'needs a live access token and only names the caller own passkeys',
   deleteAccount: 'needs a live access token and only erases the caller own account',
   setUserRoles: 'needs a live access token of an administrator',
   disableUser: 'needs a live access token of an administrator',

@@ -7,6 +7,7 @@ import { AuthResolver } from './auth.resolver';
 import { authChecker } from './auth-checker';
 import { FederationResolver } from './federation.resolver';
 import { MfaResolver } from './mfa.resolver';
+import { PasskeyResolver } from './passkey.resolver';
 import { RealtimeResolver } from './realtime.resolver';
 import { SessionResolver } from './session.resolver';
 import { UserResolver } from './user.resolver';
@@ -19,6 +20,7 @@ export const resolvers = [
   RealtimeResolver,
   AdminResolver,
   AccountResolver,
+  PasskeyResolver,
   FederationResolver,
 ] as const;
 

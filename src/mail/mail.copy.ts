@@ -89,6 +89,13 @@ export const mailCopy: Record<Locale, Record<MailKind, MailCopy>> = {
         'Two-step verification was just turned on for your {appName} account: signing in now also needs a code from your authenticator app or a recovery code.',
       outro: 'If you did not do this, reset your password right away and contact us.',
     },
+    'passkey-added': {
+      subject: 'A passkey was added to your {appName} account',
+      preview: 'It can now be used to sign in.',
+      heading: 'New passkey added',
+      intro: 'A passkey was just added to your {appName} account. It can now be used to sign in, and as a second step after your password.',
+      outro: 'If you did not do this, remove the passkey from your account settings, reset your password right away and contact us.',
+    },
     'mfa-disabled': {
       subject: 'Two-step verification is off for your {appName} account',
       preview: 'Signing in no longer needs a code from your authenticator app.',
@@ -195,6 +202,13 @@ export const mailCopy: Record<Locale, Record<MailKind, MailCopy>> = {
       heading: '2단계 인증이 켜졌습니다',
       intro: '{appName} 계정에 방금 2단계 인증이 켜졌습니다. 이제 로그인할 때 인증 앱의 코드나 복구 코드도 필요합니다.',
       outro: '본인이 한 일이 아니라면 즉시 비밀번호를 재설정하고 저희에게 알려 주세요.',
+    },
+    'passkey-added': {
+      subject: '{appName} 계정에 패스키가 추가되었습니다',
+      preview: '이제 이 패스키로 로그인할 수 있습니다.',
+      heading: '새 패스키가 추가되었습니다',
+      intro: '{appName} 계정에 방금 패스키가 추가되었습니다. 이제 이 패스키로 로그인할 수 있고, 비밀번호 다음 단계로도 쓸 수 있습니다.',
+      outro: '본인이 한 일이 아니라면 계정 설정에서 패스키를 삭제하고 즉시 비밀번호를 재설정한 뒤 저희에게 알려 주세요.',
     },
     'mfa-disabled': {
       subject: '{appName} 계정의 2단계 인증이 꺼졌습니다',

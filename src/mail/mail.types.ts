@@ -11,6 +11,7 @@ export const NOTICE_MAIL_KINDS = [
   'email-changed',
   'email-change-attempt',
   'account-deleted',
+  'passkey-added',
   'identity-linked',
   'identity-unlinked',
 ] as const;

@@ -60,6 +60,11 @@ export class Mailer {
     this.outbox.enqueue(em, { kind: 'mfa-disabled', to: to.email, locale: to.locale });
   }
 
+  /** A passkey was added to the account. */
+  passkeyAdded(em: EntityManager, to: Recipient): void {
+    this.outbox.enqueue(em, { kind: 'passkey-added', to: to.email, locale: to.locale });
+  }
+
   /** A passwordless sign-in code (requestLoginCode). */
   loginCode(em: EntityManager, to: Recipient, code: CodeToSend): void {
     this.outbox.enqueue(em, { kind: 'login-code', to: to.email, locale: to.locale, code: code.code, expiresAt: code.expiresAt });

@@ -66,13 +66,17 @@ export class MfaFactorStore {
     await sqlCount(em, 'update mfa_totp_factors set secret_sealed = ? where user_id = ?', [secretSealed, userId]);
   }
 
-  /** Removes the factor and its recovery codes; false when there was no confirmed factor. */
-  async remove(em: EntityManager, userId: string): Promise<boolean> {
-    await sqlCount(em, 'delete from mfa_recovery_codes where user_id = ?', [userId]);
+  /** Removes the factor, and its recovery codes unless `keepRecoveryCodes`; false when there was no confirmed factor. */
+  async remove(em: EntityManager, userId: string, keepRecoveryCodes = false): Promise<boolean> {
+    if (!keepRecoveryCodes) await this.removeRecoveryCodes(em, userId);
     const [row] = await sql<{ confirmed: boolean }>(em, 'delete from mfa_totp_factors where user_id = ? returning confirmed_at is not null as confirmed', [
       userId,
     ]);
     return row?.confirmed ?? false;
+  }
+
+  async removeRecoveryCodes(em: EntityManager, userId: string): Promise<void> {
+    await sqlCount(em, 'delete from mfa_recovery_codes where user_id = ?', [userId]);
   }
 
   /** Replaces every recovery code of the account with these digests. */

@@ -7,13 +7,14 @@ import { User } from '../users/user.entity';
 import type { ClientInfo, Viewer } from '../viewer/viewer';
 import type { MfaFactorStore, MfaFactors } from './factor.store';
 import { newRecoveryCodes, normalizeRecoveryCode, recoveryCodeDigest } from './recovery-codes';
-import { totpSealContext } from './second-factor';
+import { totpSealContext, type PasskeyPresence } from './second-factor';
 import type { MfaTicketStore } from './ticket.store';
 import { base32, matchTotp, newTotpSecret, qrCodeSvg, totpUri } from './totp';
 
 export interface MfaDeps {
   settings: { appName: string };
   factors: MfaFactorStore;
+  passkeys: PasskeyPresence;
   tickets: MfaTicketStore;
   seal: SealRing;
   /** Keys the recovery-code digests (CODE_SECRET). */
@@ -75,7 +76,8 @@ export class MfaService {
     const { factors, tickets, securityLog, mailer } = this.deps;
     const userId = viewer.user.id;
     return em.transactional(async (tx) => {
-      const removed = await factors.remove(tx, userId);
+      // With a passkey left, the recovery codes stay its way back in.
+      const removed = await factors.remove(tx, userId, await this.deps.passkeys.hasPasskey(tx, userId));
       if (!removed) return false;
       await tickets.spendAll(tx, userId);
       await securityLog.record(tx, { userId, type: SecurityEventType.MFA_DISABLED, client, sessionId: viewer.sessionId });
@@ -84,14 +86,16 @@ export class MfaService {
     });
   }
 
-  /** Ten new recovery codes; every earlier one stops working. FORBIDDEN without an active factor. */
+  /** Ten new recovery codes; every earlier one stops working. FORBIDDEN without TOTP or a passkey. */
   async regenerateRecoveryCodes(em: EntityManager, viewer: Viewer, client: ClientInfo): Promise<string[]> {
     const userId = viewer.user.id;
     const codes = newRecoveryCodes();
     await em.transactional(async (tx) => {
       // One regeneration at a time per account: the codes shown are the codes stored.
       await tx.findOneOrFail(User, userId, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!(await this.deps.factors.hasActiveFactor(tx, userId))) throw new ForbiddenError('Two-step verification is not on');
+      if (!(await this.deps.factors.hasActiveFactor(tx, userId)) && !(await this.deps.passkeys.hasPasskey(tx, userId))) {
+        throw new ForbiddenError('Two-step verification is not on: add an authenticator app or a passkey first');
+      }
       await this.storeRecoveryCodes(tx, userId, codes);
       await this.deps.securityLog.record(tx, { userId, type: SecurityEventType.RECOVERY_CODES_REGENERATED, client, sessionId: viewer.sessionId });
     });

@@ -7,6 +7,11 @@ import type { MfaFactorStore } from './factor.store';
 import { normalizeRecoveryCode, recoveryCodeDigest } from './recovery-codes';
 import { matchTotp } from './totp';
 
+/** Whether an account has a passkey: a second factor, so its recovery codes stay a way back in. */
+export interface PasskeyPresence {
+  hasPasskey(em: EntityManager, userId: string): Promise<boolean>;
+}
+
 /** A code as typed: six digits from the app, or a recovery code. */
 export type SecondFactorCode = { kind: 'totp'; code: string } | { kind: 'recovery'; normalized: string };
 
@@ -28,16 +33,19 @@ export function totpSealContext(userId: string): string {
 
 /**
  * Checks a second factor of an account: a TOTP code (its time step accepted once) or an unused
- * recovery code (spent). Runs in the caller's transaction, so what it spends commits with what
+ * recovery code (spent; accepted while the account has TOTP or a passkey). Runs in the caller's transaction, so what it spends commits with what
  * it unlocks. Returns what passed, or null for a wrong, replayed or spent code.
  */
 export class SecondFactor {
-  constructor(private readonly deps: { factors: MfaFactorStore; seal: SealRing; recoverySecret: Buffer; securityLog: SecurityLog }) {}
+  constructor(
+    private readonly deps: { factors: MfaFactorStore; passkeys: PasskeyPresence; seal: SealRing; recoverySecret: Buffer; securityLog: SecurityLog },
+  ) {}
 
   async verify(em: EntityManager, userId: string, code: SecondFactorCode, client: ClientInfo, sessionId?: string): Promise<'totp' | 'recovery' | null> {
     const { factors, seal, recoverySecret, securityLog } = this.deps;
     if (code.kind === 'recovery') {
-      if (!(await factors.hasActiveFactor(em, userId))) return null;
+      // Recovery codes stand in for the TOTP app or the passkeys, while the account has either.
+      if (!(await factors.hasActiveFactor(em, userId)) && !(await this.deps.passkeys.hasPasskey(em, userId))) return null;
       if (!(await factors.useRecoveryCode(em, userId, recoveryCodeDigest(recoverySecret, userId, code.normalized)))) return null;
       await securityLog.record(em, { userId, type: SecurityEventType.RECOVERY_CODE_USED, client, sessionId });
       return 'recovery';

@@ -77,6 +77,19 @@ export class MfaTicketStore {
     return (await sqlCount(em, 'update mfa_tickets set consumed_at = now() where id = ? and consumed_at is null', [id])) > 0;
   }
 
+  /**
+   * Spends a ticket that is still live (not spent, not expired), for a second factor checked
+   * elsewhere (a passkey); returns how the sign-in got this far, or null.
+   */
+  async consumeLive(em: EntityManager, id: string): Promise<{ userId: string; amr: AuthMethod[] } | null> {
+    const [row] = await sql<{ user_id: string; amr: string }>(
+      em,
+      'update mfa_tickets set consumed_at = now() where id = ? and consumed_at is null and expires_at > now() returning user_id, amr',
+      [id],
+    );
+    return row ? { userId: row.user_id, amr: row.amr.split(' ').filter(Boolean) as AuthMethod[] } : null;
+  }
+
   /** Spends every pending ticket of the account (its factors changed). */
   spendAll(em: EntityManager, userId: string): Promise<number> {
     return sqlCount(em, 'update mfa_tickets set consumed_at = now() where user_id = ? and consumed_at is null', [userId]);

@@ -35,6 +35,11 @@ describe('rate limit policy', () => {
         'confirmTotpEnrollment',
         'reauthenticate',
         'startTotpEnrollment',
+        // Passkeys: a failed finishPasskeyLogin spends the wrong-password budget of the passkey's account.
+        'startPasskeyLogin',
+        'finishPasskeyLogin',
+        'startPasskeyRegistration',
+        'finishPasskeyRegistration',
         // Federated sign-in.
         'startOAuth',
         'completeOAuth',

@@ -141,6 +141,20 @@ describe('pre-account hijacking through the other paths', () => {
     expect((await login(email, VICTIM)).data?.login.user.email).toBe(email);
   });
 
+  it('a passkey cannot be planted on a pending registration: adding one needs a signed-in, verified account', async () => {
+    const email = uniqueEmail('passkey-plant');
+    const code = await registerAndReadCode(server, email, ATTACKER);
+    // The attacker knows the password but gets no session before the address is verified, so no passkey.
+    expect(errorCode(await login(email, ATTACKER))).toBe('EMAIL_NOT_VERIFIED');
+    expect(errorCode(await server.gql(`mutation { startPasskeyRegistration }`))).toBe('UNAUTHENTICATED');
+    const started = await server.gql(`mutation Start($email: String) { startPasskeyLogin(email: $email) { options } }`, { email });
+    expect(started.data!.startPasskeyLogin.options.allowCredentials).toEqual([]);
+    // The mailbox owner verifies: the account holds no passkey anyone else made.
+    const verified = await server.gql<{ verifyEmail: { accessToken: string } }>(VERIFY_WITH_USER, { input: { email, code } });
+    const mine = await server.gql(`query { me { passkeys { id } mfa { passkeys } } }`, {}, bearer(verified.data!.verifyEmail.accessToken));
+    expect(mine.data!.me).toEqual({ passkeys: [], mfa: { passkeys: 0 } });
+  });
+
   it('a federated sign-up with a verified address discards the pending registration: its password and code never open the account', async () => {
     const email = uniqueEmail('fed-victim');
     const attackerCode = await registerAndReadCode(server, email, ATTACKER);

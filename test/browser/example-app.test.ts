@@ -135,7 +135,7 @@ describeWith(['chromium'], 'the example app in Chromium (cookie mode)', () => {
   it('signs in again with email and password, in cookie mode', async () => {
     await first.fill('#login-form [name=email]', email);
     await first.fill('#login-form [name=password]', PASSWORD);
-    await first.click('#login-form button');
+    await first.click('#login-form button[type=submit]');
     await expectStatus(first, 'Signed in.');
     expect((await browser.cookies(server.url)).some((cookie) => cookie.name === '__Host-girok_refresh' && cookie.httpOnly)).toBe(true);
   });

@@ -2,10 +2,12 @@ import { CombinedGraphQLErrors } from '@apollo/client';
 import { createBrowserClient } from '../src/browser-client';
 import { LoginDocument, MeDocument, RegisterDocument, VerifyEmailDocument } from '../src/generated/graphql';
 import type { AccessGrant } from '../src/cookie-session';
+import { addPasskey, signInWithPasskey } from '../src/passkeys';
 
 /**
  * The example single-page app: register, enter the mailed code, see `me`, stay signed in across
- * a reload (a silent refresh through the HttpOnly cookie), refresh once across tabs, log out.
+ * a reload (a silent refresh through the HttpOnly cookie), refresh once across tabs, log out;
+ * add a passkey, and sign in with it (alone, or after the password when the server asks).
  * The access token lives in memory only.
  */
 const uri = document.querySelector<HTMLMetaElement>('meta[name="girok-url"]')!.content;
@@ -61,8 +63,24 @@ on('verify-form', 'submit', async (form) => {
 
 on('login-form', 'submit', async (form) => {
   const { email, password } = fields(form);
-  const { data } = await client.mutate({ mutation: LoginDocument, variables: { input: { email, password } } });
-  await showHome(session.signedIn(data!.login));
+  try {
+    const { data } = await client.mutate({ mutation: LoginDocument, variables: { input: { email, password } } });
+    await showHome(session.signedIn(data!.login));
+  } catch (error) {
+    // An account with a passkey asks for it after the password: the mfaToken binds the two.
+    const second = CombinedGraphQLErrors.is(error) ? error.errors.find((e) => e.extensions?.code === 'MFA_REQUIRED') : undefined;
+    if (!(second?.extensions?.methods as string[] | undefined)?.includes('PASSKEY')) throw error;
+    $('status').textContent = 'Confirm with your passkey…';
+    await showHome(session.signedIn(await signInWithPasskey(client, { mfaToken: second!.extensions!.mfaToken as string })));
+  }
+});
+
+// No email: the browser offers the passkeys it holds for this site (discoverable credentials).
+on('passkey-signin', 'click', async () => showHome(session.signedIn(await signInWithPasskey(client))));
+
+on('add-passkey', 'click', async () => {
+  await addPasskey(client, 'Example app');
+  $('status').textContent = 'Passkey added.';
 });
 
 on('refresh', 'click', async () => {

@@ -6,3 +6,4 @@ export * from './generated/graphql';
 export { createBrowserClient, type BrowserClient, type BrowserClientOptions } from './browser-client';
 export { COOKIE_DELIVERY, CookieSession, type AccessGrant } from './cookie-session';
 export { signInWithPassword, type AskForCode, type MfaMethod } from './sign-in';
+export { addPasskey, signInWithPasskey } from './passkeys';
