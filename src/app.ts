@@ -148,6 +148,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     // The TOTP secrets at rest: AES-256-GCM under a key of their own derived from ENCRYPTION_KEY.
     const totpSeal = new SealRing(config.encryptionKey, config.encryptionKeyPrevious, 'girok totp secret');
     const passkeyStore = new PasskeyStore();
+    const identities = new IdentityStore();
     const secondFactor = new SecondFactor({ factors: mfaFactors, passkeys: passkeyStore, seal: totpSeal, recoverySecret: config.codes.secret, securityLog });
     const webauthnChallenges = new ChallengeStore(config.webauthn.challengeTtl);
     const signIn = new SignIn({ sessions, factors: mfaFactors, tickets: mfaTickets, secondFactor, securityLog, issuer, passkeys: passkeyStore });
@@ -156,12 +157,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       passkeys: passkeyStore,
       challenges: webauthnChallenges,
       factors: mfaFactors,
+      identities,
       securityLog,
       mailer,
       log: server.log,
     });
     const users = new UserStore();
-    const identities = new IdentityStore();
     const flows = new FlowStore();
 
     // Features.

@@ -75,7 +75,10 @@ export class PasskeyResolver {
 
   @Authorized()
   @Sudo()
-  @Mutation(() => Boolean, { description: 'Removes one of your passkeys (sudo). False when you have none with this id.' })
+  @Mutation(() => Boolean, {
+    description:
+      'Removes one of your passkeys (sudo). False when you have none with this id; LAST_SIGN_IN_METHOD when it is the last way into an account without a password.',
+  })
   deletePasskey(@Arg('id', () => ID) id: string, @CurrentViewer() viewer: Viewer, @Ctx() ctx: RequestContext): Promise<boolean> {
     return this.service.remove(ctx.em, viewer, id, ctx.client);
   }

@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
 import {
   generateRegistrationOptions,
   verifyRegistrationResponse,
@@ -6,10 +6,11 @@ import {
   type VerifiedRegistrationResponse,
 } from '@simplewebauthn/server';
 import type { WebAuthnConfig } from '../config';
-import { BadUserInputError, ForbiddenError } from '../errors';
+import { BadUserInputError, ForbiddenError, LastSignInMethodError } from '../errors';
 import type { Mailer } from '../mail/mailer';
 import type { MfaFactorStore } from '../mfa/factor.store';
 import { SecurityEventType, type SecurityLog } from '../security/security-log';
+import { User } from '../users/user.entity';
 import type { ClientInfo, Viewer } from '../viewer/viewer';
 import type { ChallengeStore } from './challenge.store';
 import { isUuid, type PasskeyStore, type PasskeyView } from './passkey.store';
@@ -21,6 +22,8 @@ export interface PasskeyDeps {
   challenges: ChallengeStore;
   /** The account's TOTP and recovery codes: the last second factor removed takes the codes with it. */
   factors: MfaFactorStore;
+  /** How many provider identities the account has: another way to sign in besides its passkeys. */
+  identities: { count(em: EntityManager, userId: string): Promise<number> };
   securityLog: SecurityLog;
   mailer: Mailer;
   /** A refused answer is the client's matter: logged at debug, with the library's reason. */
@@ -123,9 +126,13 @@ export class PasskeyService {
   /** Removes one of the viewer's passkeys; false when they have none with this id. */
   async remove(em: EntityManager, viewer: Viewer, id: unknown, client: ClientInfo): Promise<boolean> {
     if (!isUuid(id)) return false;
-    const { passkeys, factors, securityLog } = this.deps;
+    const { passkeys, factors, identities, securityLog } = this.deps;
     return em.transactional(async (tx) => {
+      // The account row is locked, as unlinkIdentity locks it: the two cannot together remove the last way in.
+      const user = await tx.findOneOrFail(User, viewer.user.id, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['passwordHash'] });
       if (!(await passkeys.remove(tx, viewer.user.id, id))) return false;
+      // An account without a password (made by a provider) keeps at least one way to sign in.
+      if (!user.passwordHash && (await passkeys.count(tx, user.id)) + (await identities.count(tx, user.id)) === 0) throw new LastSignInMethodError();
       // The last second factor gone: its recovery codes go too (TOTP's removal does the same).
       if (!(await passkeys.hasPasskey(tx, viewer.user.id)) && !(await factors.hasActiveFactor(tx, viewer.user.id))) {
         await factors.removeRecoveryCodes(tx, viewer.user.id);

@@ -340,6 +340,28 @@ describeWith(['chromium'], 'passkeys in Chromium with a virtual authenticator', 
     });
   });
 
+  describe('the last way to sign in', () => {
+    it('unlinkIdentity counts a passkey, and deletePasskey keeps the last way into an account without a password', async () => {
+      await browser.useAuthenticator();
+      const user = await createVerifiedUser(server);
+      const { passkey } = await addPasskey(user.token.accessToken, 'Only key');
+      // As an account a sign-in provider made: no password, one identity.
+      await query(server, 'update users set password_hash = null where id = ?', [user.token.user.id]);
+      await query(server, `insert into federated_identities (id, user_id, provider, subject, email) values (gen_random_uuid(), ?, 'example', 'subject-1', ?)`, [
+        user.token.user.id,
+        user.email,
+      ]);
+      const unlink = await server.gql(`mutation { unlinkIdentity(provider: "example") }`, {}, bearer(user.token.accessToken));
+      expect(unlink.errors).toBeUndefined();
+      expect(unlink.data!.unlinkIdentity).toBe(true);
+
+      expect(errorCode(await server.gql(DELETE_PASSKEY, { id: passkey.id }, bearer(user.token.accessToken)))).toBe('LAST_SIGN_IN_METHOD');
+      const mine = await server.gql(MY_PASSKEYS, {}, bearer(user.token.accessToken));
+      expect(mine.data!.me.passkeys).toEqual([expect.objectContaining({ id: passkey.id })]);
+      expect(await eventTypes(user.token.accessToken)).not.toContain('PASSKEY_REMOVED');
+    });
+  });
+
   describe('without user verification', () => {
     it('is one factor: an account with TOTP then answers MFA_REQUIRED (TOTP, RECOVERY_CODE), and a code completes it', async () => {
       await browser.useAuthenticator({ hasUserVerification: false, isUserVerified: false });
