@@ -33,10 +33,10 @@ export interface SignInDeps {
 }
 
 /**
- * The last step of every sign-in path (login, verifyEmail, resetPassword, the code and passkey
- * logins, later the federated one): an account with a second factor gets no session, only a
- * ticket for `verifyMfa` or a passkey (`finishPasskeyLogin`). `open` runs in the path's transaction; `finish`, after it commits, answers with
- * the Token or MFA_REQUIRED.
+ * The last step of every sign-in path (login, verifyEmail, resetPassword, the code, passkey and
+ * federated logins): an account with a second factor gets no session, only a ticket for
+ * `verifyMfa` or a passkey (`finishPasskeyLogin`). `open` runs in the path's transaction;
+ * `finish`, after it commits, answers with the Token or MFA_REQUIRED.
  */
 export class SignIn {
   constructor(private readonly deps: SignInDeps) {}

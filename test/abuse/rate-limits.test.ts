@@ -30,7 +30,7 @@ describe('rate limit policy', () => {
         'resendVerificationCode',
         'resetPassword',
         'verifyEmail',
-        // The second factor (issue 12).
+        // The second factor.
         'verifyMfa',
         'confirmTotpEnrollment',
         'reauthenticate',

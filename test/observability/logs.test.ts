@@ -48,7 +48,7 @@ describe('logs of a full flow at LOG_LEVEL=trace', () => {
     await server.gql('query { sessions { id } }', {}, bearer(`${login.accessToken}x`));
     const refreshed = (await server.gql<{ refreshToken: TokenPayload }>(REFRESH, { token: login.refreshToken })).data!.refreshToken;
     await server.gql(LOGOUT, { token: refreshed.refreshToken });
-    // The second factor's secrets (issue 18): the TOTP secret and its URI, the QR code, the
+    // The second factor's secrets: the TOTP secret and its URI, the QR code, the
     // recovery codes, an mfaToken and the codes typed at verifyMfa.
     const second = (await server.gql<{ login: TokenPayload }>(LOGIN, { input: { email, password: PASSWORD } })).data!.login;
     const enrolled = await enrollTotp(server, second.accessToken);
