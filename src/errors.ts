@@ -141,7 +141,9 @@ export class MfaRequiredError extends ClientError {
   constructor(mfaToken: string, methods: readonly MfaMethod[], expiresAt: Date) {
     const message = methods.includes('TOTP')
       ? 'Enter the code from your authenticator app (or a recovery code) to finish signing in'
-      : 'Use your passkey to finish signing in';
+      : methods.includes('RECOVERY_CODE')
+        ? 'Use your passkey (or a recovery code) to finish signing in'
+        : 'Use your passkey to finish signing in';
     super(ErrorCode.MFA_REQUIRED, message, {
       mfaToken,
       methods,

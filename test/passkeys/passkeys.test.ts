@@ -315,6 +315,7 @@ describeWith(['chromium'], 'passkeys in Chromium with a virtual authenticator', 
       // The passkey is lost: the password sign-in offers a recovery code, which completes it.
       const password = await server.gql(LOGIN, { input: { email: user.email, password: PASSWORD } });
       expect(password.errors?.[0]?.extensions).toMatchObject({ code: 'MFA_REQUIRED', methods: ['PASSKEY', 'RECOVERY_CODE'] });
+      expect(password.errors?.[0]?.message).toBe('Use your passkey (or a recovery code) to finish signing in');
       const recovered = await verifyMfa(server, mfaTokenOf(password), codes[0]);
       expect(recovered.errors).toBeUndefined();
       const token = recovered.data!.verifyMfa;
