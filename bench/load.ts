@@ -18,6 +18,8 @@ export interface ScenarioResult {
   postgresCpuUs: number;
   /** The first failing body, to say what went wrong. */
   sampleError?: string;
+  /** When the measured part ran, in µs of the monotonic clock (what a --cpu-prof file's timestamps count). */
+  window: { from: number; to: number };
 }
 
 /** One request shape (a GraphQL POST unless `method` says GET); `body` is called per request, `onData` sees each good response. */
@@ -53,7 +55,9 @@ export async function runScenario(
   counters.graphqlErrors = 0;
   counters.good = 0;
   const before = settings.cpu();
+  const from = monotonicUs();
   const result = await fire(url, scenario, connections, settings.duration, counters);
+  const to = monotonicUs();
   const after = settings.cpu();
   const good = counters.good;
   const perRequest = (seconds: number) => (good ? (seconds * 1e6) / good : 0);
@@ -71,7 +75,12 @@ export async function runScenario(
     serverCpuUs: perRequest(after.server - before.server),
     postgresCpuUs: perRequest(after.postgres - before.postgres),
     ...(counters.sampleError ? { sampleError: counters.sampleError } : {}),
+    window: { from, to },
   };
+}
+
+function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
 }
 
 function nonSuccess(result: autocannon.Result): number {

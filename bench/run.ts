@@ -162,7 +162,11 @@ async function main(): Promise<void> {
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
   console.log(`\nwritten to ${join('bench', 'results', 'latest.json')}`);
-  if (profileDir) printProfiles(profileDir);
+  if (profileDir) {
+    // Kept beside the profiles, so `profile-summary.js <dir>` can split them by scenario later.
+    writeFileSync(join(profileDir, 'scenarios.json'), JSON.stringify(scenarios, null, 2) + '\n');
+    printProfiles(profileDir, scenarios);
+  }
 
   const errors = scenarios.reduce((sum, s) => sum + s.errors, 0);
   if (errors > 0) {
