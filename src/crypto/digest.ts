@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /** SHA-256 of a string's UTF-8 bytes. */
 export function sha256(value: string): Buffer {
@@ -16,6 +16,6 @@ export function sameDigest(a: Buffer, b: Buffer): boolean {
 }
 
 /** HMAC-SHA256 of raw bytes under `key`. */
-export function hmacSha256Bytes(key: Buffer, value: Buffer): Buffer {
+export function hmacSha256Bytes(key: Buffer | KeyObject, value: Buffer): Buffer {
   return createHmac('sha256', key).update(value).digest();
 }

@@ -1,3 +1,4 @@
+import { createHmac, hkdfSync } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from '../../src/db/sql';
 import { RefreshTokens } from '../../src/sessions/refresh-token';
@@ -64,6 +65,26 @@ describe('SessionStore.rotate (embedded PGlite)', () => {
     expect(await rotate(next.outcome === 'rotated' ? next.refreshToken : '')).toEqual({ outcome: 'unknown' });
   });
 
+  it('still reads a token minted before version 2 (a MAC key per session), and rotates it into a version-2 one', async () => {
+    const started = await store.start(database.fork(), await insertUser(database), client);
+    const current = Buffer.from(started.refreshToken, 'base64url');
+    expect(current[0]).toBe(2);
+    // Version 1, as servers before it minted: HMAC-SHA256 under HKDF(ENCRYPTION_KEY, salt = session id).
+    const body = Buffer.from(current.subarray(0, 25));
+    body[0] = 1;
+    const key = Buffer.from(hkdfSync('sha256', Buffer.alloc(32, 9), started.sessionId, 'girok refresh token', 32));
+    const older = Buffer.concat([body, createHmac('sha256', key).update(body).digest()]).toString('base64url');
+    const next = await rotate(older);
+    expect(next).toMatchObject({ outcome: 'rotated', sessionId: started.sessionId });
+    expect(Buffer.from(next.outcome === 'rotated' ? next.refreshToken : '', 'base64url')[0]).toBe(2);
+    // A version-1 token under another key, or a version-2 body under the old construction, reads as nothing.
+    const foreignKey = Buffer.from(hkdfSync('sha256', Buffer.alloc(32, 1), started.sessionId, 'girok refresh token', 32));
+    expect(await rotate(Buffer.concat([body, createHmac('sha256', foreignKey).update(body).digest()]).toString('base64url'))).toEqual({ outcome: 'unknown' });
+    const relabelled = Buffer.from(older, 'base64url');
+    relabelled[0] = 2;
+    expect(await rotate(relabelled.toString('base64url'))).toEqual({ outcome: 'unknown' });
+  });
+
   it('does not recognise a forged token or one minted under another key', async () => {
     const started = await store.start(database.fork(), await insertUser(database), client);
     const foreign = new RefreshTokens(Buffer.alloc(32, 1)).mint(started.sessionId, 0n);
@@ -76,6 +97,7 @@ describe('SessionStore.rotate (embedded PGlite)', () => {
 
   it('says unknown, revoked and expired apart', async () => {
     expect(await rotate('a'.repeat(43))).toEqual({ outcome: 'unknown' });
+    expect(await rotate('a')).toEqual({ outcome: 'unknown' });
     const revoked = await store.start(database.fork(), await insertUser(database), client);
     await store.revoke(database.fork(), revoked.sessionId, 'logout');
     expect(await rotate(revoked.refreshToken)).toEqual({ outcome: 'revoked' });
