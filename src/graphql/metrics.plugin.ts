@@ -15,6 +15,8 @@ const MAX_LABELLED_FIELDS = 3;
  */
 export class MetricsPlugin {
   private readonly knownFields: ReadonlySet<string>;
+  /** Apollo hands the same parsed document to every request of the same text: label it once. */
+  private readonly labels = new WeakMap<OperationDefinitionNode, string>();
 
   constructor(
     private readonly metrics: Metrics,
@@ -47,6 +49,8 @@ export class MetricsPlugin {
     data: Record<string, unknown> | null,
     errors: readonly { path?: readonly (string | number)[]; extensions?: Record<string, unknown> }[],
   ): void {
+    // A query or subscription without errors (most requests) has nothing to count here.
+    if (errors.length === 0 && operation?.operation !== OperationTypeNode.MUTATION) return;
     const fields = rootFields(operation);
     const codeAt = (key: string) => errors.find((e) => e.path?.[0] === key)?.extensions?.code;
     for (const error of errors) {
@@ -65,6 +69,15 @@ export class MetricsPlugin {
 
   private operationLabel(operation: OperationDefinitionNode | undefined): string {
     if (!operation) return 'invalid';
+    let label = this.labels.get(operation);
+    if (label === undefined) {
+      label = this.labelOf(operation);
+      this.labels.set(operation, label);
+    }
+    return label;
+  }
+
+  private labelOf(operation: OperationDefinitionNode): string {
     const fields = [...new Set(rootFields(operation).values())].sort();
     if (fields.length === 0 || fields.some((field) => !this.knownFields.has(field))) return 'invalid';
     return fields.length > MAX_LABELLED_FIELDS ? 'multiple' : fields.join('+');
