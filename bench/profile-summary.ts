@@ -161,7 +161,8 @@ export function printProfiles(dir: string, scenarios: readonly ProfiledScenario[
       for (const key of ['functions', 'layers'] as const) for (const [label, us] of tally[key]) add(merged[key], label, us);
     }
     if (merged.total === 0 || scenario.requests === 0) continue;
-    const perRequest = (t: SelfTime) => `    ${((t.ms * 1000) / scenario.requests).toFixed(1).padStart(7)} µs  ${(t.share * 100).toFixed(1).padStart(5)}%  ${t.label}`;
+    const perRequest = (t: SelfTime) =>
+      `    ${((t.ms * 1000) / scenario.requests).toFixed(1).padStart(7)} µs  ${(t.share * 100).toFixed(1).padStart(5)}%  ${t.label}`;
     console.log(
       `\n${scenario.name} (wc ${scenario.webConcurrency}), measured part only: ${(merged.total / scenario.requests).toFixed(0)} µs of sampled server CPU per answer, by layer:`,
     );

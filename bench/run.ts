@@ -218,7 +218,8 @@ function summarize(scenarios: ScenarioResult[], argon2: readonly Argon2Bound[], 
   line('me / hand-written limit', ratios.meOverLimit, TARGETS.meOverLimit);
   line('me / better-auth get-session', ratios.meOverBetterAuth, TARGETS.meOverBetterAuth);
   if (ratios.betterAuthCpuOverMe !== null) console.log(`  ${'  the same in CPU per request'.padEnd(34)} ${fmt(ratios.betterAuthCpuOverMe, 8, 2)}`);
-  for (const l of logins) line(`${l.name} / bound, ${boundFor(l)?.threads} in flight`, ratio(l.requestsPerSecond, boundFor(l)?.hashesPerSecond), TARGETS.loginOverArgon2);
+  for (const l of logins)
+    line(`${l.name} / bound, ${boundFor(l)?.threads} in flight`, ratio(l.requestsPerSecond, boundFor(l)?.hashesPerSecond), TARGETS.loginOverArgon2);
   line(`refresh rotations (${cores} server core)`, ratios.refreshPerSecond, TARGETS.refreshPerSecond, false, '/s');
   line(`me p99 at ${options.connections} connections`, ratios.meP99Ms, TARGETS.meP99Ms, true, ' ms');
   if (me2) console.log(`  ${`me WEB_CONCURRENCY=${options.webConcurrency[1]} / ${options.webConcurrency[0]}`.padEnd(34)} ${fmt(ratios.meScaling ?? 0, 8, 2)}`);

@@ -63,7 +63,8 @@ export class RefreshTokens {
     const authentic =
       version === VERSION
         ? sameDigest(mac, hmacSha256Bytes(this.key, body)) || (this.previousKey !== null && sameDigest(mac, hmacSha256Bytes(this.previousKey, body)))
-        : sameDigest(mac, perSessionMac(this.secret, sessionId, body)) || (this.previous !== null && sameDigest(mac, perSessionMac(this.previous, sessionId, body)));
+        : sameDigest(mac, perSessionMac(this.secret, sessionId, body)) ||
+          (this.previous !== null && sameDigest(mac, perSessionMac(this.previous, sessionId, body)));
     if (!authentic) return null;
     return { sessionId, counter: body.readBigUInt64BE(1 + SESSION_ID_BYTES) };
   }
