@@ -162,7 +162,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       mailer,
       log: server.log,
     });
-    const users = new UserStore();
+    const users = new UserStore(database.reads);
     const flows = new FlowStore();
 
     // Features.
@@ -195,7 +195,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const resolvers = [
       new AuthResolver(
         registration,
-        new LoginService({ hasher, securityLog, signIn }),
+        new LoginService({ users, hasher, securityLog, signIn }),
         new RefreshService({ sessions, securityLog, issuer }),
         new PasswordService({
           settings: { passwordMinLength: config.passwordMinLength },

@@ -2,8 +2,8 @@ import { Pool, type PoolConfig } from 'pg';
 
 /**
  * A small pg pool for the hottest statements: one autocommitted statement, outside any ORM
- * transaction (the viewer lookup of every authenticated request, and the UPDATE of a refresh
- * token's rotation). MikroORM's query path
+ * transaction (the viewer lookup of every authenticated request, the UPDATE of a refresh
+ * token's rotation, and the account lookup of a password login). MikroORM's query path
  * costs about as much CPU again as the driver itself; this skips it. Same `?` placeholders
  * as `sql()`, numbered once per statement text.
  */
