@@ -52,7 +52,8 @@ export async function serveExample(options: { apiUrl: string; port?: number; hos
     response.writeHead(200, { 'content-type': file[0], 'content-security-policy': csp, 'cache-control': 'no-store' }).end(file[1]);
   });
   const host = options.host ?? 'localhost';
-  await new Promise<void>((done) => server.listen(options.port ?? 5173, host, done));
+  // A port already taken is an error to report, not a hang.
+  await new Promise<void>((done, fail) => server.once('error', fail).listen(options.port ?? 5173, host, () => done()));
   const { port } = server.address() as AddressInfo;
   return { origin: `http://${host}:${port}`, close: () => closeServer(server) };
 }

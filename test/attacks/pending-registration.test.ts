@@ -13,7 +13,7 @@ import {
   uniqueEmail,
 } from '../support/flows';
 import { startGithubStandIn, type GithubStandIn } from '../federation/github-stand-in';
-import { freePort } from '../federation/support';
+import { freePort } from '../support/ports';
 
 // Finding 1: a code proves control of the mailbox, not who chose the password.
 const VICTIM = 'the victim chose this one';

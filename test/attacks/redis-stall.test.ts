@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { describeWith } from '../support/requirements';
 import { startTestServer, type TestServer } from '../support/server';
 import { LOGIN, REGISTER, PASSWORD, createVerifiedUser, uniqueEmail } from '../support/flows';
+import { freePort } from '../support/ports';
 
 // Finding 7: a Redis that stops answering (a stall, not a refusal) must not freeze sign-in.
 describeWith(['redisServer'], 'a stalled Redis', () => {
@@ -50,15 +50,6 @@ describeWith(['redisServer'], 'a stalled Redis', () => {
     }
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForPing(port: number): Promise<void> {
   for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {

@@ -1,23 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromiumWithProfile } from '../support/chromium';
+import { freePort } from '../support/ports';
 import { serveExample, type ExampleServer } from '../../scripts/example';
 import { codeIn, startTestServer, type TestServer } from '../support/server';
 import { PASSWORD, uniqueEmail } from '../support/flows';
 import { describeWith } from '../support/requirements';
-
-const CHROMIUM = '/usr/bin/chromium';
-
-/** A port free right now, for the app's origin, which the auth server must know (CORS_ORIGINS) before it starts. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
-  const { port } = probe.address() as { port: number };
-  await new Promise((done) => probe.close(done));
-  return port;
-}
 
 describeWith(['chromium'], 'the example app in Chromium (cookie mode)', () => {
   let server: TestServer;
@@ -32,20 +22,7 @@ describeWith(['chromium'], 'the example app in Chromium (cookie mode)', () => {
     server = await startTestServer({ CORS_ORIGINS: `http://127.0.0.1:${port}` });
     app = await serveExample({ apiUrl: server.url, port, host: '127.0.0.1' });
     profile = mkdtempSync(join(tmpdir(), 'girok-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromiumWithProfile(profile);
     browser.on('request', (request) => {
       const body = request.postData();
       if (request.url() === server.url && body?.includes('CookieRefresh')) refreshes.push(body);

@@ -1,14 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromiumWithProfile } from '../support/chromium';
 import { serveExample, type ExampleServer } from '../../scripts/example';
 import { codeIn, startTestServer, type TestServer } from '../support/server';
 import { PASSWORD, uniqueEmail } from '../support/flows';
 import { describeWith } from '../support/requirements';
-import { freePort } from '../passkeys/support';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { freePort } from '../support/ports';
 
 // Passkeys are bound to a domain (WEBAUTHN_RP_ID), never an IP address: the app is served on localhost.
 describeWith(['chromium'], 'the example app signs in with a passkey (Chromium, virtual authenticator)', () => {
@@ -25,19 +24,7 @@ describeWith(['chromium'], 'the example app signs in with a passkey (Chromium, v
     // The API on localhost too, so the app and the API are one site for the refresh cookie.
     app = await serveExample({ apiUrl: server.url.replace('127.0.0.1', 'localhost'), port, host: 'localhost' });
     profile = mkdtempSync(join(tmpdir(), 'girok-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromiumWithProfile(profile);
     page = await browser.newPage();
     page.on('pageerror', (error) => {
       throw error;

@@ -4,7 +4,7 @@ import { errorCode, startTestServer, type TestServer } from '../support/server';
 import { query } from '../mfa/support';
 import { startGithubStandIn, type GithubStandIn, type GithubUser } from './github-stand-in';
 import { refreshCookieIn } from '../browser/support';
-import { freePort } from './support';
+import { freePort } from '../support/ports';
 
 // Sign-in with GitHub (OAuth 2, then its user and emails APIs). GitHub itself cannot be reached
 // from a test, so its endpoints are a loopback stand-in serving GitHub's documented JSON

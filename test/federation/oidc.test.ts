@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
+import { freePort } from '../support/ports';
 import { query, startInstances, stopInstances, type Instance } from '../cluster/instances';
 import { createSharedDatabase } from '../support/database';
 import { bearer, createVerifiedUser, LOGIN, PASSWORD, REGISTER, uniqueEmail, type TokenPayload } from '../support/flows';
@@ -12,7 +14,7 @@ import { errorCode, type GraphqlResponse, type TestServer } from '../support/ser
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
 import { claimsOf, enrollTotp, mfaTokenOf, verifyMfa } from '../mfa/support';
 import { startRogueProvider, type IdTokenFlaw, type RogueProvider } from './rogue-provider';
-import { freePort, freshPage, makeTestPki, startProvider, startReturnApp, visitProvider, type TestPki } from './support';
+import { freshPage, makeTestPki, startProvider, startReturnApp, visitProvider, type TestPki } from './support';
 
 // Sign-in through a real OpenID Provider (panva's oidc-provider) over https on loopback, with
 // its login and consent pages driven in Chromium.
@@ -23,7 +25,6 @@ import { freePort, freshPage, makeTestPki, startProvider, startReturnApp, visitP
 // be the test's own process. It runs src/main.ts straight from the tree (as the multi-process
 // tests do), on a database the test also reads, to check that refused flows wrote nothing.
 
-const CHROMIUM = '/usr/bin/chromium';
 const CLIENT = { client_id: 'girok-test', client_secret: 'girok-test-client-secret-0123456789' };
 const ROGUE_CLIENT = { id: 'girok-rogue-test', secret: 'girok-rogue-test-client-secret-0123' };
 const TOKEN_FIELDS = 'accessToken refreshToken user { id email emailVerified hasPassword }';
@@ -89,20 +90,7 @@ describeWith(['chromium'], 'sign-in with an OpenID Connect provider', () => {
       },
       '127.0.0.1',
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

@@ -1,13 +1,12 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { launchChromiumWithProfile } from '../support/chromium';
 import { buildIdeAssets } from '../../scripts/build-ide';
 import { fetchAll, startTestServer, type TestServer } from '../support/server';
 import { createVerifiedUser } from '../support/flows';
 import { describeWith } from '../support/requirements';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 const ROOT = resolve(__dirname, '../..');
 let server: TestServer;
@@ -66,21 +65,7 @@ describeWith(['chromium'], 'GraphiQL in Chromium', () => {
   beforeAll(async () => {
     // A fresh profile each run; launchPersistentContext passes it as --user-data-dir.
     profile = mkdtempSync(join(tmpdir(), 'girok-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 860 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromiumWithProfile(profile, { viewport: { width: 1400, height: 860 } });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -2,17 +2,8 @@ import { ME, PASSWORD, bearer, createVerifiedUser, uniqueEmail, type TokenPayloa
 import { describeWith } from '../support/requirements';
 import { codeIn, errorCode, startTestServer, type GraphqlResponse, type TestServer } from '../support/server';
 import { claimsOf, DISABLE, enrollTotp, MFA_STATUS, mfaTokenOf, query, REGENERATE, verifyMfa, VERIFY_MFA } from '../mfa/support';
-import {
-  DELETE_PASSKEY,
-  FINISH_LOGIN,
-  FINISH_REGISTRATION,
-  MY_PASSKEYS,
-  PasskeyBrowser,
-  START_LOGIN,
-  START_REGISTRATION,
-  freePort,
-  serveBlankPage,
-} from './support';
+import { DELETE_PASSKEY, FINISH_LOGIN, FINISH_REGISTRATION, MY_PASSKEYS, PasskeyBrowser, START_LOGIN, START_REGISTRATION, serveBlankPage } from './support';
+import { freePort } from '../support/ports';
 
 type Challenge = { challengeId: string; options: Record<string, any> };
 

@@ -1,12 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import type { BrowserContext, CDPSession, Page } from 'playwright-core';
+import { launchChromiumWithProfile } from '../support/chromium';
 import { TOKEN_FIELDS } from '../support/flows';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = resolve(__dirname, '../..');
 
 export const START_REGISTRATION = `mutation { startPasskeyRegistration }`;
@@ -17,15 +16,6 @@ export const START_LOGIN = `mutation Start($email: String, $mfaToken: String) { 
 export const FINISH_LOGIN = `mutation Finish($challengeId: ID!, $response: JSON!) { finishPasskeyLogin(challengeId: $challengeId, response: $response) { ${TOKEN_FIELDS} } }`;
 export const DELETE_PASSKEY = `mutation Delete($id: ID!) { deletePasskey(id: $id) }`;
 export const MY_PASSKEYS = `query { me { passkeys { id name createdAt lastUsedAt backedUp } mfa { totp passkeys } } }`;
-
-/** A port free right now: the server's origin must be known (WEBAUTHN_ORIGINS) before it starts. */
-export async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
-  const { port } = probe.address() as { port: number };
-  await new Promise((done) => probe.close(done));
-  return port;
-}
 
 /** @simplewebauthn/browser as one script that defines `SimpleWebAuthnBrowser`, as a frontend would bundle it. */
 async function browserLibrary(): Promise<string> {
@@ -67,19 +57,7 @@ export class PasskeyBrowser {
 
   static async launch(): Promise<PasskeyBrowser> {
     const profile = mkdtempSync(join(tmpdir(), 'girok-passkeys-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const context = await launchChromiumWithProfile(profile);
     await context.addInitScript(await browserLibrary());
     const page = context.pages()[0] ?? (await context.newPage());
     const cdp = await context.newCDPSession(page);
