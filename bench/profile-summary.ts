@@ -13,7 +13,7 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-export interface SelfTime {
+interface SelfTime {
   label: string;
   ms: number;
   share: number;
@@ -98,17 +98,6 @@ function rank(map: Map<string, number>, total: number, top: number): SelfTime[] 
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
     .map(([label, us]) => ({ label, ms: us / 1000, share: us / total }));
-}
-
-/** Self time per function and per package, and time per layer, of one --cpu-prof file, largest first. */
-export function summarizeProfile(file: string, top = 25): { total: number; functions: SelfTime[]; packages: SelfTime[]; layers: SelfTime[] } {
-  const tally = Profile.read(file).tally();
-  return {
-    total: tally.total / 1000,
-    functions: rank(tally.functions, tally.total, top),
-    packages: rank(tally.packages, tally.total, top),
-    layers: rank(tally.layers, tally.total, top),
-  };
 }
 
 /** A frame's layer: its package, or `girok <folder>` for ours; undefined for Node's own and native frames. */

@@ -11,14 +11,13 @@ export const REAUTHENTICATE = `mutation Reauth($input: ReauthenticateInput!) { r
 export const MFA_STATUS = `query { me { mfa { totp passkeys recoveryCodesLeft } } }`;
 
 const PERIOD_MS = 30_000;
+/** How long before a step ends its predecessor's code is no longer handed out. */
+const SPARE_MS = 5000;
 
 /**
  * An authenticator app, as the test's own: it computes codes with otpauth from the base32 secret
  * the server showed, and never offers a time step twice (the server refuses replays).
  */
-/** How long before a step ends its predecessor's code is no longer handed out. */
-const SPARE_MS = 5000;
-
 export class Authenticator {
   private lastStep = -Infinity;
 

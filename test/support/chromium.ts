@@ -2,7 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { chromium, errors, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
 
 /** Debian's Chromium: the browser tests download no browser, playwright-core drives this one. */
-export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 
 const ARGS = [
   '--headless',
@@ -17,10 +17,9 @@ const ARGS = [
 
 /**
  * How long one launch may take. Playwright's own default (180 s) is longer than the hooks that
- * launch (60–120 s), so a launch that hung once in a CI run surfaced only as "Exceeded timeout
- * of 120000 ms for a hook", naming no step, while the same file passed alone in 13 s. A launch
- * normally takes under 2 s here; one that times out is retried once, and a second timeout
- * fails the hook with Playwright's message.
+ * launch (60–120 s), so a hung launch would surface only as "Exceeded timeout of 120000 ms for a
+ * hook", naming no step. A launch normally takes under 2 s here; one that times out is retried
+ * once, and a second timeout fails the hook with Playwright's message.
  */
 const LAUNCH_TIMEOUT_MS = 30_000;
 
